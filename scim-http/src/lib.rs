@@ -1,0 +1,1 @@
+//! scim-http (work in progress).

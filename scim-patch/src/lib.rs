@@ -1,0 +1,1 @@
+//! scim-patch (work in progress).
