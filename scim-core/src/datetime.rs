@@ -97,7 +97,8 @@ impl DateTime {
         }
         let valid_time = (hour < 24 && minute < 60 && second < 60)
             || (hour == 24 && minute == 0 && second == 0 && nanos == 0);
-        if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) || !valid_time {
+        if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) || !valid_time
+        {
             return None;
         }
         let days = days_from_civil(year, month, day);
@@ -206,7 +207,15 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
 }
 
 #[cfg(test)]
@@ -225,7 +234,12 @@ mod tests {
         assert_eq!(c.nanos(), 250_000_000);
         assert_eq!(c.to_string(), "2008-01-23T04:56:22.25Z");
         assert_eq!(DateTime::parse("2008-01-23T04:56:22").unwrap(), a);
-        assert!(DateTime::parse("1969-12-31T23:59:59Z").unwrap().unix_seconds() == -1);
+        assert!(
+            DateTime::parse("1969-12-31T23:59:59Z")
+                .unwrap()
+                .unix_seconds()
+                == -1
+        );
     }
 
     #[test]

@@ -15,9 +15,9 @@
 
 use serde_json::{Map, Value};
 
+use crate::Resource;
 use crate::registry::ResourceType;
 use crate::schema::{Attribute, Returned};
-use crate::Resource;
 
 /// Which attributes a response carries. The default returns every attribute whose
 /// `returned` is `always` or `default`.
@@ -78,9 +78,16 @@ impl Projection {
     /// Builds a projection from lists of names, as a `/.search` request carries them
     /// (RFC 7644 §3.4.3). `attributes: None` or an empty list means "not given"; a list of
     /// only unknown names returns only the `returned: always` attributes.
-    pub fn from_lists(ty: &ResourceType, attributes: Option<&[String]>, excluded: &[String]) -> Self {
+    pub fn from_lists(
+        ty: &ResourceType,
+        attributes: Option<&[String]>,
+        excluded: &[String],
+    ) -> Self {
         let resolve = |names: &[String]| -> Vec<Selector> {
-            names.iter().filter_map(|n| Selector::resolve(ty, n)).collect()
+            names
+                .iter()
+                .filter_map(|n| Selector::resolve(ty, n))
+                .collect()
         };
         let attributes = attributes.filter(|names| !names.is_empty()).map(resolve);
         Projection {
@@ -105,6 +112,9 @@ impl Projection {
 
     /// Applies the projection to a resource of type `ty`, returning a new resource.
     pub fn apply(&self, ty: &ResourceType, resource: &Resource) -> Resource {
+        if self.is_default() {
+            return apply_default(ty, resource);
+        }
         let mut out = Map::new();
         for (key, value) in resource.as_map() {
             if key == "schemas" {
@@ -154,6 +164,48 @@ impl Projection {
         }
         Resource::from_map(out)
     }
+}
+
+/// The default projection: a copy without the `returned: never` and `returned: request`
+/// attributes and sub-attributes. Walks the schemas (a few dozen definitions) instead of
+/// resolving every key of the resource.
+fn apply_default(ty: &ResourceType, resource: &Resource) -> Resource {
+    let hidden = |a: &Attribute| matches!(a.returned, Returned::Never | Returned::Request);
+    let mut out = resource.clone();
+    let map = out.as_map_mut();
+    let strip = |container: &mut Map<String, Value>, attr: &Attribute| {
+        if hidden(attr) {
+            container.remove(&attr.name);
+            return;
+        }
+        if !attr.sub_attributes.iter().any(hidden) {
+            return;
+        }
+        let Some(value) = container.get_mut(&attr.name) else {
+            return;
+        };
+        let objects: Vec<&mut Map<String, Value>> = match value {
+            Value::Object(m) => vec![m],
+            Value::Array(items) => items.iter_mut().filter_map(Value::as_object_mut).collect(),
+            _ => Vec::new(),
+        };
+        for obj in objects {
+            for sub in attr.sub_attributes.iter().filter(|s| hidden(s)) {
+                obj.remove(&sub.name);
+            }
+        }
+    };
+    for attr in &ty.schema.attributes {
+        strip(map, attr);
+    }
+    for ext in &ty.extensions {
+        if let Some(Value::Object(fields)) = map.get_mut(&ext.schema.id) {
+            for attr in &ext.schema.attributes {
+                strip(fields, attr);
+            }
+        }
+    }
+    out
 }
 
 impl Selector {
@@ -219,7 +271,10 @@ impl<'p> Decision<'p> {
                 if named.iter().any(|s| s.sub.is_none()) {
                     (None, true)
                 } else {
-                    (Some(named.iter().filter_map(|s| s.sub.as_deref()).collect()), true)
+                    (
+                        Some(named.iter().filter_map(|s| s.sub.as_deref()).collect()),
+                        true,
+                    )
                 }
             }
         };

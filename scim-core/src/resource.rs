@@ -207,6 +207,9 @@ pub struct Meta {
     /// The version (an entity tag, RFC 7644 §3.14), e.g. `W/"3694e05e9dff591"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// Any other `meta` keys, kept so that nothing is lost in a round trip.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 /// A short name for a JSON value's kind, for error details.

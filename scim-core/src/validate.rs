@@ -177,6 +177,50 @@ pub fn check_value(
     opts: &ValidationOptions,
     path: &str,
 ) -> Result<Option<Value>, ScimError> {
+    check_value_at(attr, value, opts, &PathRef::root(path))
+}
+
+/// A path for error details, built only when an error needs it.
+#[derive(Clone, Copy)]
+struct PathRef<'a> {
+    parent: Option<&'a PathRef<'a>>,
+    sep: char,
+    name: &'a str,
+}
+
+impl<'a> PathRef<'a> {
+    fn root(name: &'a str) -> Self {
+        PathRef {
+            parent: None,
+            sep: '.',
+            name,
+        }
+    }
+
+    fn child(&'a self, sep: char, name: &'a str) -> PathRef<'a> {
+        PathRef {
+            parent: Some(self),
+            sep,
+            name,
+        }
+    }
+}
+
+impl std::fmt::Display for PathRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(p) = self.parent {
+            write!(f, "{p}{}", self.sep)?;
+        }
+        f.write_str(self.name)
+    }
+}
+
+fn check_value_at(
+    attr: &Attribute,
+    value: Value,
+    opts: &ValidationOptions,
+    path: &PathRef<'_>,
+) -> Result<Option<Value>, ScimError> {
     if !attr.multi_valued {
         return check_single(attr, value, opts, path);
     }
@@ -210,7 +254,7 @@ fn check_single(
     attr: &Attribute,
     value: Value,
     opts: &ValidationOptions,
-    path: &str,
+    path: &PathRef<'_>,
 ) -> Result<Option<Value>, ScimError> {
     let ok = |v: Value| Ok(Some(v));
     match (attr.ty, value) {
@@ -259,7 +303,7 @@ fn check_complex(
     attr: &Attribute,
     obj: Map<String, Value>,
     opts: &ValidationOptions,
-    path: &str,
+    path: &PathRef<'_>,
 ) -> Result<Option<Value>, ScimError> {
     let mut out = Map::new();
     for (key, value) in obj {
@@ -269,12 +313,12 @@ fn check_complex(
         match attr.sub_attribute(&key) {
             Some(sub) if sub.mutability == Mutability::ReadOnly => {}
             Some(sub) => {
-                let sub_path = format!("{path}.{}", sub.name);
-                if let Some(v) = check_value(sub, value, opts, &sub_path)? {
+                let sub_path = path.child('.', &sub.name);
+                if let Some(v) = check_value_at(sub, value, opts, &sub_path)? {
                     out.insert(sub.name.clone(), v);
                 }
             }
-            None => unknown(opts, &mut out, key, value, path)?,
+            None => unknown(opts, &mut out, key, value, Some(path))?,
         }
     }
     if out.is_empty() {
@@ -294,7 +338,7 @@ fn check_complex(
 }
 
 /// RFC 7643 §2.4: "The primary attribute value 'true' MUST appear no more than once."
-fn check_primary(attr: &Attribute, values: &[Value], path: &str) -> Result<(), ScimError> {
+fn check_primary(attr: &Attribute, values: &[Value], path: &PathRef<'_>) -> Result<(), ScimError> {
     if attr.ty != AttrType::Complex {
         return Ok(());
     }
@@ -349,7 +393,7 @@ fn canonicalize(
                     None if v.is_null() => {}
                     None => {
                         let slot = ext_object(&mut out, urn)?;
-                        unknown(opts, slot, name, v, urn)?;
+                        unknown(opts, slot, name, v, Some(&PathRef::root(urn)))?;
                     }
                 }
             }
@@ -360,7 +404,7 @@ fn canonicalize(
                 let sub = r.sub_attribute();
                 place(&mut out, r.parent(), sub, value, opts)?;
             }
-            None => unknown(opts, &mut out, key, value, "")?,
+            None => unknown(opts, &mut out, key, value, None)?,
         }
     }
     Ok((out, declared))
@@ -376,13 +420,18 @@ fn place(
     opts: &ValidationOptions,
 ) -> Result<(), ScimError> {
     let def = attr.attribute();
-    if def.mutability == Mutability::ReadOnly || sub.is_some_and(|s| s.mutability == Mutability::ReadOnly)
+    if def.mutability == Mutability::ReadOnly
+        || sub.is_some_and(|s| s.mutability == Mutability::ReadOnly)
     {
         return Ok(());
     }
-    let path = match sub {
-        Some(s) => format!("{}.{}", attr.canonical_path(), s.name),
-        None => attr.canonical_path(),
+    let base = match attr.extension_urn() {
+        Some(urn) => PathRef::root(urn),
+        None => PathRef::root(""),
+    };
+    let top = match attr.extension_urn() {
+        Some(_) => base.child(':', &def.name),
+        None => PathRef::root(&def.name),
     };
     let container = match attr.extension_urn() {
         Some(urn) => ext_object(out, urn)?,
@@ -390,7 +439,7 @@ fn place(
     };
     match sub {
         None => {
-            let Some(v) = check_value(def, value, opts, &path)? else {
+            let Some(v) = check_value_at(def, value, opts, &top)? else {
                 return Ok(());
             };
             match (container.get_mut(&def.name), v) {
@@ -401,13 +450,14 @@ fn place(
             }
         }
         Some(s) => {
+            let path = top.child('.', &s.name);
             if def.multi_valued {
                 return Err(ScimError::invalid_value(format!(
                     "{path}: {} is multi-valued; send the whole array instead of a dotted key",
                     def.name
                 )));
             }
-            let Some(v) = check_value(s, value, opts, &path)? else {
+            let Some(v) = check_value_at(s, value, opts, &path)? else {
                 return Ok(());
             };
             let slot = container
@@ -428,7 +478,10 @@ fn place(
     Ok(())
 }
 
-fn ext_object<'m>(out: &'m mut Map<String, Value>, urn: &str) -> Result<&'m mut Map<String, Value>, ScimError> {
+fn ext_object<'m>(
+    out: &'m mut Map<String, Value>,
+    urn: &str,
+) -> Result<&'m mut Map<String, Value>, ScimError> {
     let slot = out
         .entry(urn.to_owned())
         .or_insert_with(|| Value::Object(Map::new()));
@@ -441,7 +494,7 @@ fn unknown(
     out: &mut Map<String, Value>,
     key: String,
     value: Value,
-    parent: &str,
+    parent: Option<&PathRef<'_>>,
 ) -> Result<(), ScimError> {
     match opts.unknown_attributes {
         UnknownAttributes::Ignore => Ok(()),
@@ -450,12 +503,18 @@ fn unknown(
             Ok(())
         }
         UnknownAttributes::Reject => {
-            let full = if parent.is_empty() {
-                key
-            } else if parent.starts_with("urn:") && !parent.contains('.') {
-                format!("{parent}:{key}")
-            } else {
-                format!("{parent}.{key}")
+            let full = match parent {
+                None => key,
+                Some(p) => p
+                    .child(
+                        if p.parent.is_none() && p.name.contains(':') {
+                            ':'
+                        } else {
+                            '.'
+                        },
+                        &key,
+                    )
+                    .to_string(),
             };
             Err(ScimError::invalid_value(format!(
                 "{full} is not an attribute of the resource's schemas"
@@ -496,7 +555,11 @@ fn finish(
         )));
     }
     for ext in &ty.extensions {
-        if out.get(&ext.schema.id).and_then(Value::as_object).is_some_and(Map::is_empty) {
+        if out
+            .get(&ext.schema.id)
+            .and_then(Value::as_object)
+            .is_some_and(Map::is_empty)
+        {
             out.remove(&ext.schema.id);
         }
     }
@@ -518,8 +581,12 @@ fn finish(
     out.insert("schemas".to_owned(), Value::Array(schemas));
 
     for attr in &ty.schema.attributes {
-        if attr.required && attr.mutability != Mutability::ReadOnly && !out.contains_key(&attr.name) {
-            return Err(ScimError::invalid_value(format!("{} is required", attr.name)));
+        if attr.required && attr.mutability != Mutability::ReadOnly && !out.contains_key(&attr.name)
+        {
+            return Err(ScimError::invalid_value(format!(
+                "{} is required",
+                attr.name
+            )));
         }
     }
     for ext in &ty.extensions {
@@ -533,8 +600,14 @@ fn finish(
             continue;
         };
         for attr in &ext.schema.attributes {
-            if attr.required && attr.mutability != Mutability::ReadOnly && !obj.contains_key(&attr.name) {
-                return Err(ScimError::invalid_value(format!("{urn}:{} is required", attr.name)));
+            if attr.required
+                && attr.mutability != Mutability::ReadOnly
+                && !obj.contains_key(&attr.name)
+            {
+                return Err(ScimError::invalid_value(format!(
+                    "{urn}:{} is required",
+                    attr.name
+                )));
             }
         }
     }
@@ -601,7 +674,8 @@ fn is_base64(s: &str) -> bool {
     let mut padding = 0;
     for c in s.bytes() {
         match c {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' | b'-' | b'_' if padding == 0 => {}
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' | b'-' | b'_' if padding == 0 => {
+            }
             b'=' => padding += 1,
             b' ' | b'\n' | b'\r' | b'\t' => {}
             _ => return false,
@@ -610,7 +684,7 @@ fn is_base64(s: &str) -> bool {
     padding <= 2
 }
 
-fn type_error(path: &str, attr: &Attribute, got: &Value) -> ScimError {
+fn type_error(path: &PathRef<'_>, attr: &Attribute, got: &Value) -> ScimError {
     let want = match attr.ty {
         AttrType::String => "a string",
         AttrType::Boolean => "a boolean",

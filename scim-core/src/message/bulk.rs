@@ -120,6 +120,9 @@ mod tests {
         assert_eq!(resp.operations[0].status, "201");
         assert_eq!(resp.operations[1].status, "204");
         let out = serde_json::to_value(BulkResponse::new(resp.operations)).unwrap();
-        assert_eq!(out["Operations"][1], json!({"method": "DELETE", "status": "204"}));
+        assert_eq!(
+            out["Operations"][1],
+            json!({"method": "DELETE", "status": "204"})
+        );
     }
 }

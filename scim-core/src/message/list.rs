@@ -68,7 +68,8 @@ mod tests {
         assert_eq!(l.total_results, 2);
         assert_eq!(l.resources[1].id(), Some("c75ad752"));
         let empty: ListResponse =
-            serde_json::from_value(json!({"schemas": [urn::LIST_RESPONSE], "totalResults": 0})).unwrap();
+            serde_json::from_value(json!({"schemas": [urn::LIST_RESPONSE], "totalResults": 0}))
+                .unwrap();
         assert!(empty.resources.is_empty());
         assert_eq!(empty.start_index, 1);
     }

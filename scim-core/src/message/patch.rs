@@ -109,7 +109,11 @@ mod tests {
 
     #[test]
     fn reads_ops_in_any_case_and_writes_lowercase() {
-        for (s, op) in [("add", PatchOp::Add), ("Replace", PatchOp::Replace), ("REMOVE", PatchOp::Remove)] {
+        for (s, op) in [
+            ("add", PatchOp::Add),
+            ("Replace", PatchOp::Replace),
+            ("REMOVE", PatchOp::Remove),
+        ] {
             assert_eq!(serde_json::from_value::<PatchOp>(json!(s)).unwrap(), op);
             assert_eq!(serde_json::to_value(op).unwrap(), json!(s.to_lowercase()));
         }

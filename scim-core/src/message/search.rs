@@ -14,10 +14,18 @@ pub struct SearchRequest {
     #[serde(default)]
     pub schemas: Vec<String>,
     /// The attributes to return.
-    #[serde(default, deserialize_with = "names", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "names",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub attributes: Option<Vec<String>>,
     /// The attributes not to return.
-    #[serde(default, deserialize_with = "names", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "names",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub excluded_attributes: Option<Vec<String>>,
     /// The filter, as text (parse it with `scim-filter`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -116,7 +124,10 @@ mod tests {
             "startIndex": 1, "count": 10
         }))
         .unwrap();
-        assert_eq!(r.attributes.as_deref(), Some(&["displayName".to_owned(), "userName".to_owned()][..]));
+        assert_eq!(
+            r.attributes.as_deref(),
+            Some(&["displayName".to_owned(), "userName".to_owned()][..])
+        );
         assert_eq!(r.count, Some(10));
         assert_eq!(r.sort_order, None);
     }
@@ -127,7 +138,10 @@ mod tests {
             "excludedAttributes": "members, meta", "sortOrder": "DESCENDING", "startIndex": -4
         }))
         .unwrap();
-        assert_eq!(r.excluded_attributes, Some(vec!["members".to_owned(), "meta".to_owned()]));
+        assert_eq!(
+            r.excluded_attributes,
+            Some(vec!["members".to_owned(), "meta".to_owned()])
+        );
         assert_eq!(r.sort_order, Some(SortOrder::Descending));
         assert_eq!(r.start_index, Some(-4));
         assert!(serde_json::from_value::<SearchRequest>(json!({"sortOrder": "up"})).is_err());
