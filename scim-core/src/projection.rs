@@ -121,9 +121,9 @@ impl Projection {
                 out.insert(key.clone(), value.clone());
             } else if let Some(ext) = ty.extension(key) {
                 let urn = ext.schema.id.as_str();
-                if self.excluded.iter().any(|s| s.is_whole_extension(urn)) {
-                    continue;
-                }
+                // Excluding a whole extension leaves its `returned: always` attributes, on
+                // which excludedAttributes has no effect (RFC 7644 §3.4.2.5).
+                let excluded_whole = self.excluded.iter().any(|s| s.is_whole_extension(urn));
                 let whole = self
                     .attributes
                     .as_ref()
@@ -135,7 +135,9 @@ impl Projection {
                 for (name, v) in fields {
                     match ext.schema.attribute(name) {
                         Some(attr) => {
-                            let d = if whole {
+                            let d = if excluded_whole && attr.returned != Returned::Always {
+                                Decision::Drop
+                            } else if whole {
                                 Decision::of_excluded_only(self, Some(urn), attr)
                             } else {
                                 Decision::of(self, Some(urn), attr)
@@ -144,7 +146,7 @@ impl Projection {
                                 projected.insert(name.clone(), v);
                             }
                         }
-                        None if self.attributes.is_none() || whole => {
+                        None if !excluded_whole && (self.attributes.is_none() || whole) => {
                             projected.insert(name.clone(), v.clone());
                         }
                         None => {}
@@ -184,15 +186,29 @@ fn apply_default(ty: &ResourceType, resource: &Resource) -> Resource {
         let Some(value) = container.get_mut(&attr.name) else {
             return;
         };
-        let objects: Vec<&mut Map<String, Value>> = match value {
-            Value::Object(m) => vec![m],
-            Value::Array(items) => items.iter_mut().filter_map(Value::as_object_mut).collect(),
-            _ => Vec::new(),
-        };
-        for obj in objects {
+        let strip_subs = |obj: &mut Map<String, Value>| {
             for sub in attr.sub_attributes.iter().filter(|s| hidden(s)) {
                 obj.remove(&sub.name);
             }
+        };
+        // What is left empty is unassigned (RFC 7643 §2.5) and not returned, as in `apply`.
+        let emptied = match value {
+            Value::Object(m) => {
+                strip_subs(m);
+                m.is_empty()
+            }
+            Value::Array(items) => {
+                items
+                    .iter_mut()
+                    .filter_map(Value::as_object_mut)
+                    .for_each(strip_subs);
+                items.retain(|item| item.as_object().is_none_or(|m| !m.is_empty()));
+                items.is_empty()
+            }
+            _ => false,
+        };
+        if emptied {
+            container.remove(&attr.name);
         }
     };
     for attr in &ty.schema.attributes {
@@ -202,6 +218,9 @@ fn apply_default(ty: &ResourceType, resource: &Resource) -> Resource {
         if let Some(Value::Object(fields)) = map.get_mut(&ext.schema.id) {
             for attr in &ext.schema.attributes {
                 strip(fields, attr);
+            }
+            if fields.is_empty() {
+                map.remove(&ext.schema.id);
             }
         }
     }

@@ -41,7 +41,8 @@ pub enum UnknownAttributes {
     /// but the app does not know, and provisioning should not fail over them.
     #[default]
     Ignore,
-    /// Keep it as sent, under the key as sent.
+    /// Keep it as sent, under the key as sent (nulls and empty values inside it dropped, as
+    /// RFC 7643 §2.5 makes them unassigned).
     Keep,
     /// Reject the request with 400 `invalidValue`.
     Reject,
@@ -499,7 +500,10 @@ fn unknown(
     match opts.unknown_attributes {
         UnknownAttributes::Ignore => Ok(()),
         UnknownAttributes::Keep => {
-            out.insert(key, value);
+            // Kept as sent, but nulls stay unassigned (RFC 7643 §2.5) here too.
+            if let Some(v) = prune_unassigned(value) {
+                out.insert(key, v);
+            }
             Ok(())
         }
         UnknownAttributes::Reject => {
@@ -531,6 +535,7 @@ fn read_schemas(value: Value) -> Result<Vec<String>, ScimError> {
     };
     items
         .into_iter()
+        .filter(|v| !v.is_null())
         .map(|v| match v {
             Value::String(s) => Ok(s),
             other => Err(ScimError::invalid_value(format!(
@@ -589,6 +594,11 @@ fn finish(
             )));
         }
     }
+    if let Some((attr, sub)) = missing_required_sub(&ty.schema.attributes, out) {
+        return Err(ScimError::invalid_value(format!(
+            "{attr}.{sub} is required"
+        )));
+    }
     for ext in &ty.extensions {
         let urn = ext.schema.id.as_str();
         let Some(obj) = out.get(urn).and_then(Value::as_object) else {
@@ -610,8 +620,56 @@ fn finish(
                 )));
             }
         }
+        if let Some((attr, sub)) = missing_required_sub(&ext.schema.attributes, obj) {
+            return Err(ScimError::invalid_value(format!(
+                "{urn}:{attr}.{sub} is required"
+            )));
+        }
     }
     Ok(())
+}
+
+/// The first required sub-attribute missing from a single-valued complex value. Dotted keys
+/// (`name.givenName`) build such values piece by piece, past the check that
+/// [`check_complex`] makes on a whole value.
+fn missing_required_sub<'a>(
+    attrs: &'a [Attribute],
+    obj: &Map<String, Value>,
+) -> Option<(&'a str, &'a str)> {
+    attrs
+        .iter()
+        .filter(|a| a.ty == AttrType::Complex && !a.multi_valued)
+        .find_map(|a| {
+            let value = obj.get(&a.name)?.as_object()?;
+            a.sub_attributes
+                .iter()
+                .find(|s| {
+                    s.required
+                        && s.mutability != Mutability::ReadOnly
+                        && !value.contains_key(&s.name)
+                })
+                .map(|s| (a.name.as_str(), s.name.as_str()))
+        })
+}
+
+/// Drops nulls, empty arrays and empty objects, recursively (RFC 7643 §2.5); `None` when
+/// nothing is left.
+fn prune_unassigned(value: Value) -> Option<Value> {
+    match value {
+        Value::Null => None,
+        Value::Array(items) => {
+            let items: Vec<Value> = items.into_iter().filter_map(prune_unassigned).collect();
+            (!items.is_empty()).then_some(Value::Array(items))
+        }
+        Value::Object(obj) => {
+            let obj: Map<String, Value> = obj
+                .into_iter()
+                .filter_map(|(k, v)| prune_unassigned(v).map(|v| (k, v)))
+                .collect();
+            (!obj.is_empty()).then_some(Value::Object(obj))
+        }
+        other => Some(other),
+    }
 }
 
 /// RFC 7644 §3.5.1 replace rules for the attributes of one schema level.
