@@ -57,6 +57,20 @@
 //!
 //! Input is bounded by [`ParseOptions`] (nesting depth 64 and 64 KiB by default); the parser is
 //! iterative, runs in linear time and never panics on input.
+//!
+//! # Pushing filters down to a database
+//!
+//! Hosts that keep resources in their own database translate a filter instead of scanning:
+//! [`FilterVisitor`] and [`Filter::accept`] fold the tree into anything, and [`SqlMapping`] is
+//! a ready translator to a parameterised SQL `WHERE` clause for SQLite and PostgreSQL. The host
+//! maps attribute paths to columns or JSON expressions and multi-valued attributes to child
+//! tables (queried with `EXISTS`); values become bind parameters, never SQL text; `caseExact`
+//! comes from the schema; and an attribute without a column is an error ([`SqlError`], 400
+//! `invalidFilter`). The result selects the same resources as [`Matcher::matches`], with the
+//! few documented exceptions of [`SqlMapping`]'s module (SQLite folds ASCII case only and
+//! compares date-times to the millisecond). For the query identity providers send most,
+//! `userName eq "x"` (possibly `and` more equalities), [`Filter::index_lookup`] picks the
+//! indexed equality to look up.
 
 mod ast;
 mod chain;
@@ -65,8 +79,15 @@ mod eval;
 mod options;
 mod parser;
 mod serde_impl;
+mod sql;
+mod visit;
 
 pub use ast::{AttrPath, CompValue, CompareOp, Filter, PatchPath, ValuePath};
 pub use error::{Grammar, ParseError, ParseErrorKind};
 pub use eval::{EvalError, Matcher, matches};
 pub use options::ParseOptions;
+pub use sql::{
+    Column, ColumnKind, Dialect, MultiValued, SqlError, SqlMapping, SqlMappingBuilder, SqlParam,
+    SqlWhere,
+};
+pub use visit::FilterVisitor;

@@ -1,1 +1,96 @@
-//! scim-http (work in progress).
+//! A framework-agnostic SCIM 2.0 service provider endpoint (RFC 7644): `http::Request` in,
+//! `http::Response` out, over a storage trait the host application implements.
+//!
+//! Mount one [`ScimServer`] under a base path (by default `/scim/v2`) in any framework, give
+//! it a [`ResourceStore`] over your database (or the shipped [`InMemoryStore`]) and an
+//! [`Authenticator`] ([`BearerTokens`] for identity providers), and Microsoft Entra ID, Okta
+//! and other SCIM clients can provision users and groups into your app.
+//!
+//! | endpoint | methods | RFC 7644 |
+//! | --- | --- | --- |
+//! | `/Users`, `/Groups`, each registered type | `GET` (filter, sort, paging, projection), `POST` | §3.3, §3.4.2 |
+//! | `/{type}/{id}` | `GET`, `PUT`, `PATCH`, `DELETE` | §3.4.1, §3.5, §3.6 |
+//! | `/.search`, `/{type}/.search` | `POST` | §3.4.3 |
+//! | `/ServiceProviderConfig`, `/ResourceTypes`, `/Schemas` | `GET` | §4 |
+//! | `/Me` | 501 unless enabled with [`ScimServerBuilder::me`] | §3.11 |
+//!
+//! Every response is `application/scim+json`; every error is an RFC 7644 §3.12 error body.
+//! Resources carry `meta.version` and an `ETag`; `If-Match` and `If-None-Match` are honoured.
+//!
+//! # Example
+//!
+//! ```
+//! use scim_http::{BearerTokens, InMemoryStore, ScimServer};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = ScimServer::builder()
+//!     .store(InMemoryStore::new())
+//!     .authenticator(BearerTokens::single("s3cr3t"))
+//!     .build()?;
+//!
+//! // What Microsoft Entra ID sends on "Test Connection".
+//! let probe = http::Request::get(
+//!     "/scim/v2/Users?filter=userName+eq+%22c9f5a8b0-5c3e-4d5f-9e61-1a4d7f0a2b3c%22",
+//! )
+//! .header("Authorization", "Bearer s3cr3t")
+//! .body(Vec::new())?;
+//! let response = tokio::runtime::Runtime::new()?.block_on(server.handle(probe));
+//! assert_eq!(response.status(), 200);
+//! assert_eq!(response.headers()["content-type"], "application/scim+json");
+//! let body: serde_json::Value = serde_json::from_slice(response.body())?;
+//! assert_eq!(body["totalResults"], 0);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Mounting it
+//!
+//! The framework glue is a catch-all route that buffers the body up to
+//! [`ScimServer::max_payload`] and calls [`ScimServer::handle`]; see `examples/axum-server`
+//! and `examples/actix-server` in the repository (a few dozen lines each).
+//!
+//! # Multi-tenant hosts
+//!
+//! Give each customer their own Secret Token and map it to a [`Tenant`]; stores read it from
+//! [`RequestContext::tenant`] (the [`InMemoryStore`] partitions by it):
+//!
+//! ```
+//! use scim_http::{BearerTokens, InMemoryStore, ScimServer, Tenant};
+//!
+//! let server = ScimServer::builder()
+//!     .store(InMemoryStore::new())
+//!     .authenticator(
+//!         BearerTokens::new()
+//!             .token("token-for-acme", Some(Tenant::new("acme")))
+//!             .token("token-for-globex", Some(Tenant::new("globex"))),
+//!     )
+//!     .build()?;
+//! # Ok::<(), scim_http::BuildError>(())
+//! ```
+//!
+//! A host that serves one Tenant URL per customer (`/t/{tenant}/scim/v2`) instead writes an
+//! [`Authenticator`] that reads the tenant from `parts.uri.path()`, checks that tenant's token
+//! and attaches the [`Tenant`], and mounts the server with a matching base path per tenant or
+//! rewrites the path in the glue.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod auth;
+mod context;
+mod handlers;
+#[cfg(feature = "memory")]
+mod memory;
+mod query;
+mod response;
+mod route;
+mod server;
+mod store;
+
+pub use auth::{AuthError, Authenticator, BearerTokens, NoAuth, Tenant};
+pub use context::RequestContext;
+#[cfg(feature = "memory")]
+pub use memory::InMemoryStore;
+pub use response::SCIM_JSON;
+pub use server::{BuildError, Limits, MeResolver, ScimServer, ScimServerBuilder};
+pub use store::{
+    ListQuery, PATCH_RETRIES, Page, PatchResult, Precondition, ResourceStore, SortSpec, StoreError,
+};

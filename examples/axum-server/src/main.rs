@@ -1,0 +1,64 @@
+//! Run with: `cargo run --release -p scim-example-axum [-- --listen 127.0.0.1:8080 --base-path /scim/v2]`
+//!
+//! Serves SCIM 2.0 from the in-memory store behind a bearer token taken from `SCIM_TOKEN`
+//! (or generated and printed at start-up), and prints the Tenant URL and Secret Token to paste
+//! into Microsoft Entra ID's provisioning settings.
+
+use std::error::Error;
+
+use scim_http::{BearerTokens, InMemoryStore, ScimServer};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+
+    let mut listen = "127.0.0.1:8080".to_owned();
+    let mut base_path = "/scim/v2".to_owned();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--listen" => listen = args.next().ok_or("--listen needs an address")?,
+            "--base-path" => base_path = args.next().ok_or("--base-path needs a path")?,
+            "-h" | "--help" => {
+                println!(
+                    "usage: scim-example-axum [--listen ADDR] [--base-path PATH]\n\nThe bearer token comes from SCIM_TOKEN, or is generated."
+                );
+                return Ok(());
+            }
+            other => return Err(format!("unknown argument {other:?} (try --help)").into()),
+        }
+    }
+    let token = match std::env::var("SCIM_TOKEN") {
+        Ok(t) if !t.is_empty() => t,
+        _ => format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        ),
+    };
+
+    let server = ScimServer::builder()
+        .base_path(base_path.trim_end_matches('/'))
+        .store(InMemoryStore::new())
+        .authenticator(BearerTokens::single(token.clone()))
+        .build()?;
+
+    let listener = tokio::net::TcpListener::bind(&listen).await?;
+    let addr = listener.local_addr()?;
+    println!("SCIM 2.0 service provider listening on http://{addr}");
+    println!("Tenant URL:   http://{addr}{}", server.base_path());
+    println!("Secret Token: {token}");
+
+    axum::serve(listener, scim_example_axum::router(server))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutting down");
+        })
+        .await?;
+    Ok(())
+}

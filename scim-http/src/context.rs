@@ -1,0 +1,67 @@
+//! The per-request context handed to stores: the resource type, the base URL, and whatever the
+//! authenticator attached (a tenant, a principal).
+
+use std::sync::Arc;
+
+use scim_core::ResourceType;
+
+/// What a store learns about the request besides its arguments.
+///
+/// Multi-tenant hosts read the tenant the [`Authenticator`](crate::Authenticator) attached:
+///
+/// ```
+/// # use scim_http::{RequestContext, Tenant};
+/// fn tenant_of(ctx: &RequestContext) -> &str {
+///     ctx.extensions().get::<Tenant>().map(|t| t.0.as_str()).unwrap_or("default")
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    resource_type: Arc<ResourceType>,
+    base_url: Arc<str>,
+    extensions: http::Extensions,
+}
+
+impl RequestContext {
+    /// A context for `resource_type`, served under `base_url` (e.g.
+    /// `https://app.example.com/scim/v2`), with extensions from the authenticator.
+    pub fn new(
+        resource_type: Arc<ResourceType>,
+        base_url: impl Into<Arc<str>>,
+        extensions: http::Extensions,
+    ) -> Self {
+        RequestContext {
+            resource_type,
+            base_url: base_url.into(),
+            extensions,
+        }
+    }
+
+    /// The resource type the request is about.
+    pub fn resource_type(&self) -> &Arc<ResourceType> {
+        &self.resource_type
+    }
+
+    /// The same context for another resource type (e.g. root-level `/.search`).
+    pub fn with_resource_type(&self, resource_type: Arc<ResourceType>) -> Self {
+        RequestContext {
+            resource_type,
+            ..self.clone()
+        }
+    }
+
+    /// The base URL of the SCIM service, without a trailing `/`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// What the authenticator attached to the request (e.g. a [`Tenant`](crate::Tenant)).
+    pub fn extensions(&self) -> &http::Extensions {
+        &self.extensions
+    }
+
+    /// The tenant the authenticator attached, if any.
+    pub fn tenant(&self) -> Option<&str> {
+        self.extensions.get::<crate::Tenant>().map(|t| t.0.as_str())
+    }
+}

@@ -1,0 +1,506 @@
+//! The endpoints (RFC 7644 §3.3–§3.11, §4): one function per operation.
+
+use std::sync::Arc;
+
+use http::header::{IF_MATCH, IF_NONE_MATCH};
+use http::{HeaderMap, Method, Response, StatusCode};
+use scim_core::message::{ListResponse, PatchRequest, SearchRequest, SortOrder};
+use scim_core::validate::{validate_create, validate_replace};
+use scim_core::{Projection, Resource, ResourceType, ScimError};
+use scim_filter::{AttrPath, EvalError, Filter, ParseOptions};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::context::RequestContext;
+use crate::query::QueryParams;
+use crate::response;
+use crate::route::Route;
+use crate::server::{Inner, method_not_allowed};
+use crate::store::{ListQuery, Precondition, SortSpec, StoreError, opaque_tag};
+
+type Resp = Response<Vec<u8>>;
+
+/// One request, with what every endpoint needs.
+pub(crate) struct Req<'a> {
+    pub(crate) server: &'a Inner,
+    pub(crate) method: &'a Method,
+    pub(crate) headers: &'a HeaderMap,
+    pub(crate) query: Option<&'a str>,
+    pub(crate) body: &'a [u8],
+    pub(crate) base_url: String,
+    pub(crate) extensions: http::Extensions,
+}
+
+impl Req<'_> {
+    fn ctx(&self, ty: &Arc<ResourceType>) -> RequestContext {
+        RequestContext::new(ty.clone(), self.base_url.as_str(), self.extensions.clone())
+    }
+
+    fn header(&self, name: http::header::HeaderName) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The client's `If-Match` (RFC 7644 §3.14); `*` reads as no precondition.
+    fn if_match(&self) -> Precondition<'_> {
+        match self.header(IF_MATCH).map(str::trim) {
+            None | Some("*") | Some("") => Precondition::Any,
+            Some(tags) => Precondition::Version(tags),
+        }
+    }
+}
+
+pub(crate) async fn dispatch(req: &Req<'_>, route: Route) -> Result<Resp, ScimError> {
+    let m = req.method;
+    match &route {
+        Route::ServiceProviderConfig if m == Method::GET => service_provider_config(req),
+        Route::ResourceTypes(name) if m == Method::GET => resource_types(req, name.as_deref()),
+        Route::Schemas(urn) if m == Method::GET => schemas(req, urn.as_deref()),
+        Route::Me(rest) => me(req, rest.as_deref()).await,
+        Route::Bulk => Err(ScimError::not_implemented(
+            "bulk operations are not supported (see /ServiceProviderConfig)",
+        )),
+        Route::RootSearch if m == Method::POST => root_search(req).await,
+        Route::Collection(ty) if m == Method::GET => {
+            list(req, ty, QueryParams::parse(req.query)?).await
+        }
+        Route::Collection(ty) if m == Method::POST => create(req, ty).await,
+        Route::CollectionSearch(ty) if m == Method::POST => {
+            let body: SearchRequest = parse_body(req.body)?;
+            list(req, ty, QueryParams::from_search(body)).await
+        }
+        Route::Item(ty, id) => item(req, ty, id).await,
+        _ => Ok(response::method_not_allowed(
+            &method_not_allowed(&route, m),
+            route.allowed(),
+        )),
+    }
+}
+
+async fn item(req: &Req<'_>, ty: &Arc<ResourceType>, id: &str) -> Result<Resp, ScimError> {
+    match *req.method {
+        Method::GET => get(req, ty, id).await,
+        Method::PUT => replace(req, ty, id).await,
+        Method::PATCH => patch(req, ty, id).await,
+        Method::DELETE => delete(req, ty, id).await,
+        _ => Ok(response::method_not_allowed(
+            &ScimError::method_not_allowed(format!(
+                "{} is not supported on a resource; use GET, PUT, PATCH or DELETE",
+                req.method
+            )),
+            "GET, PUT, PATCH, DELETE",
+        )),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resources
+
+async fn create(req: &Req<'_>, ty: &Arc<ResourceType>) -> Result<Resp, ScimError> {
+    let params = QueryParams::parse(req.query)?;
+    let value: Value = parse_body(req.body)?;
+    let resource = validate_create(ty, value, &req.server.validation)?;
+    let stored = req
+        .server
+        .store
+        .create(&req.ctx(ty), resource)
+        .await
+        .map_err(store_error)?;
+    let location = location(req, ty, stored.id().unwrap_or_default());
+    let projection = projection(ty, &params);
+    let body = render(req, ty, &stored, &projection);
+    let r = response::json(StatusCode::CREATED, &body);
+    let r = response::with_location(r, &location);
+    Ok(response::with_etag(r, stored.version()))
+}
+
+async fn get(req: &Req<'_>, ty: &Arc<ResourceType>, id: &str) -> Result<Resp, ScimError> {
+    let params = QueryParams::parse(req.query)?;
+    let projection = projection(ty, &params);
+    let resource = req
+        .server
+        .store
+        .get(&req.ctx(ty), id, &projection)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| not_found(ty, id))?;
+    if let (Some(tags), Some(current)) = (req.header(IF_NONE_MATCH), resource.version()) {
+        let cur = opaque_tag(current);
+        if tags
+            .split(',')
+            .any(|t| t.trim() == "*" || opaque_tag(t) == cur)
+        {
+            return Ok(response::with_etag(
+                response::empty(StatusCode::NOT_MODIFIED),
+                Some(current),
+            ));
+        }
+    }
+    let body = render(req, ty, &resource, &projection);
+    Ok(response::with_etag(
+        response::json(StatusCode::OK, &body),
+        resource.version(),
+    ))
+}
+
+async fn replace(req: &Req<'_>, ty: &Arc<ResourceType>, id: &str) -> Result<Resp, ScimError> {
+    let params = QueryParams::parse(req.query)?;
+    let value: Value = parse_body(req.body)?;
+    let ctx = req.ctx(ty);
+    let store = &req.server.store;
+    let if_match = req.if_match();
+    let mut attempts = 0;
+    let stored = loop {
+        attempts += 1;
+        let existing = store
+            .get(&ctx, id, &Projection::default())
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| not_found(ty, id))?;
+        if !if_match.matches(existing.version()) {
+            return Err(StoreError::VersionMismatch.into());
+        }
+        let new = validate_replace(ty, value.clone(), &existing, &req.server.validation)?;
+        let cas = match existing.version() {
+            Some(v) => Precondition::Version(v),
+            None => if_match,
+        };
+        match store.replace(&ctx, id, new, cas).await {
+            Ok(r) => break r,
+            Err(StoreError::VersionMismatch)
+                if matches!(if_match, Precondition::Any)
+                    && attempts < crate::store::PATCH_RETRIES => {}
+            Err(e) => return Err(store_error(e)),
+        }
+    };
+    let projection = projection(ty, &params);
+    let body = render(req, ty, &stored, &projection);
+    Ok(response::with_etag(
+        response::json(StatusCode::OK, &body),
+        stored.version(),
+    ))
+}
+
+async fn patch(req: &Req<'_>, ty: &Arc<ResourceType>, id: &str) -> Result<Resp, ScimError> {
+    let params = QueryParams::parse(req.query)?;
+    let message: PatchRequest = parse_body(req.body)?;
+    let patch = scim_patch::Patch::parse(&message, ty, &req.server.patch_options)?;
+    let result = req
+        .server
+        .store
+        .patch(&req.ctx(ty), id, &patch, req.if_match())
+        .await
+        .map_err(store_error)?;
+    let version = result.resource.version();
+    if req.server.patch_no_content && params.attributes.is_none() {
+        return Ok(response::with_etag(
+            response::empty(StatusCode::NO_CONTENT),
+            version,
+        ));
+    }
+    let projection = projection(ty, &params);
+    let body = render(req, ty, &result.resource, &projection);
+    Ok(response::with_etag(
+        response::json(StatusCode::OK, &body),
+        version,
+    ))
+}
+
+async fn delete(req: &Req<'_>, ty: &Arc<ResourceType>, id: &str) -> Result<Resp, ScimError> {
+    req.server
+        .store
+        .delete(&req.ctx(ty), id, req.if_match())
+        .await
+        .map_err(store_error)?;
+    Ok(response::empty(StatusCode::NO_CONTENT))
+}
+
+/// `/Me` (RFC 7644 §3.11): the authenticated user's own resource, when the host enabled it.
+async fn me(req: &Req<'_>, rest: Option<&str>) -> Result<Resp, ScimError> {
+    let Some(resolver) = &req.server.me else {
+        return Err(ScimError::not_implemented(
+            "/Me is not supported by this service provider",
+        ));
+    };
+    if rest.is_some_and(|r| !r.is_empty()) {
+        return Err(ScimError::not_found("no SCIM endpoint under /Me"));
+    }
+    let ty = req
+        .server
+        .registry
+        .resource_type("User")
+        .cloned()
+        .ok_or_else(|| ScimError::not_implemented("/Me needs a User resource type"))?;
+    let id = resolver(&req.extensions).ok_or_else(|| {
+        ScimError::not_found("the authenticated subject is not a provisioned user")
+    })?;
+    item(req, &ty, &id).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+
+async fn list(
+    req: &Req<'_>,
+    ty: &Arc<ResourceType>,
+    params: QueryParams,
+) -> Result<Resp, ScimError> {
+    let query = list_query(req, ty, &params, false)?.ok_or_else(ScimError::internal)?;
+    let page = req
+        .server
+        .store
+        .list(&req.ctx(ty), &query)
+        .await
+        .map_err(store_error)?;
+    let resources: Vec<Resource> = if query.count == Some(0) {
+        Vec::new()
+    } else {
+        let take = query.count.unwrap_or(u64::MAX) as usize;
+        page.resources
+            .iter()
+            .take(take)
+            .map(|r| render(req, ty, r, &query.projection))
+            .collect()
+    };
+    let body = ListResponse::new(page.total_results, query.start_index, resources);
+    Ok(response::json(StatusCode::OK, &body))
+}
+
+/// `POST /.search` at the root (RFC 7644 §3.4.3): the query runs over every resource type;
+/// a type whose schema lacks an attribute of the filter contributes no results.
+async fn root_search(req: &Req<'_>) -> Result<Resp, ScimError> {
+    let body: SearchRequest = parse_body(req.body)?;
+    let params = QueryParams::from_search(body);
+    let mut total = 0u64;
+    let mut start = None;
+    let mut window: Vec<Resource> = Vec::new();
+    let mut count = None;
+    for ty in req.server.registry.resource_types() {
+        let Some(mut query) = list_query(req, ty, &params, true)? else {
+            continue;
+        };
+        start.get_or_insert(query.start_index);
+        count = query.count;
+        // Fetch enough of each type to cut the global window afterwards.
+        let end = query
+            .start_index
+            .saturating_sub(1)
+            .saturating_add(query.count.unwrap_or(req.server.limits.max_results));
+        let projection = query.projection.clone();
+        query.start_index = 1;
+        query.count = Some(end);
+        let page = req
+            .server
+            .store
+            .list(&req.ctx(ty), &query)
+            .await
+            .map_err(store_error)?;
+        total += page.total_results;
+        window.extend(
+            page.resources
+                .iter()
+                .map(|r| render(req, ty, r, &projection)),
+        );
+    }
+    let start = start.unwrap_or(1);
+    let skip = usize::try_from(start.saturating_sub(1)).unwrap_or(usize::MAX);
+    let take =
+        usize::try_from(count.unwrap_or(req.server.limits.max_results)).unwrap_or(usize::MAX);
+    let resources: Vec<Resource> = window.into_iter().skip(skip).take(take).collect();
+    let body = ListResponse::new(total, start, resources);
+    Ok(response::json(StatusCode::OK, &body))
+}
+
+/// Builds the store query from the parameters: filter and sort key resolved against the
+/// schema (400 `invalidFilter` when they name unknown attributes or do not parse), paging
+/// clamped per RFC 7644 §3.4.2.4. With `skip_unknown`, a filter naming an attribute the type
+/// lacks gives `None` instead of an error (root-level search).
+fn list_query(
+    req: &Req<'_>,
+    ty: &ResourceType,
+    params: &QueryParams,
+    skip_unknown: bool,
+) -> Result<Option<ListQuery>, ScimError> {
+    let limits = &req.server.limits;
+    let filter = match params.filter.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => {
+            let opts = ParseOptions {
+                max_depth: limits.max_filter_depth,
+                max_len: limits.max_filter_len,
+            };
+            let parsed = Filter::parse_with(text, &opts)?;
+            match parsed.resolve(ty) {
+                Ok(f) => Some(f),
+                Err(EvalError::UnknownAttribute { .. }) if skip_unknown => return Ok(None),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let sort = match &params.sort_by {
+        None => None,
+        Some(by) => Some(SortSpec {
+            by: resolve_sort_key(ty, by)?,
+            order: params.sort_order.unwrap_or(SortOrder::Ascending),
+        }),
+    };
+    let start_index = params.start_index.map_or(1, |s| s.max(1) as u64);
+    let count = params.count.map_or(limits.max_results, |c| {
+        (c.max(0) as u64).min(limits.max_results)
+    });
+    let mut query = ListQuery::all().page(start_index, Some(count));
+    query.filter = filter;
+    query.sort = sort;
+    query.projection = projection(ty, params);
+    Ok(Some(query))
+}
+
+fn resolve_sort_key(ty: &ResourceType, by: &str) -> Result<AttrPath, ScimError> {
+    let unknown =
+        || ScimError::invalid_filter(format!("sortBy names no attribute of {}: {by:?}", ty.name));
+    let path =
+        AttrPath::parse(by).map_err(|e| ScimError::invalid_filter(format!("sortBy: {e}")))?;
+    let r = ty
+        .resolve_parts(path.urn.as_deref(), &path.name, path.sub_attr.as_deref())
+        .ok_or_else(unknown)?;
+    Ok(AttrPath {
+        urn: r.extension_urn().map(str::to_owned),
+        name: r.attribute().name.clone(),
+        sub_attr: r.sub_attribute().map(|s| s.name.clone()),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Discovery (RFC 7644 §4)
+
+fn refuse_filter(req: &Req<'_>) -> Result<(), ScimError> {
+    let params = QueryParams::parse(req.query)?;
+    if params.filter.is_some() {
+        return Err(ScimError::forbidden(
+            "discovery endpoints do not support filtering (RFC 7644 §4)",
+        ));
+    }
+    Ok(())
+}
+
+fn service_provider_config(req: &Req<'_>) -> Result<Resp, ScimError> {
+    refuse_filter(req)?;
+    let body = req.server.config.to_resource_json(&req.base_url);
+    Ok(response::json(StatusCode::OK, &body))
+}
+
+fn resource_types(req: &Req<'_>, name: Option<&str>) -> Result<Resp, ScimError> {
+    refuse_filter(req)?;
+    let reg = &req.server.registry;
+    match name {
+        Some(n) => {
+            let ty = reg
+                .resource_types()
+                .find(|t| t.id.eq_ignore_ascii_case(n) || t.name.eq_ignore_ascii_case(n))
+                .ok_or_else(|| ScimError::not_found(format!("no resource type {n:?}")))?;
+            Ok(response::json(
+                StatusCode::OK,
+                &ty.to_resource_json(&req.base_url),
+            ))
+        }
+        None => {
+            let all: Vec<Value> = reg
+                .resource_types()
+                .map(|t| t.to_resource_json(&req.base_url))
+                .collect();
+            let n = all.len() as u64;
+            Ok(response::json(
+                StatusCode::OK,
+                &ListResponse::new(n, 1, all),
+            ))
+        }
+    }
+}
+
+fn schemas(req: &Req<'_>, urn: Option<&str>) -> Result<Resp, ScimError> {
+    refuse_filter(req)?;
+    let reg = &req.server.registry;
+    match urn {
+        Some(u) => {
+            let s = reg
+                .schema(u)
+                .ok_or_else(|| ScimError::not_found(format!("no schema {u:?}")))?;
+            Ok(response::json(
+                StatusCode::OK,
+                &s.to_resource_json(&req.base_url),
+            ))
+        }
+        None => {
+            let all: Vec<Value> = reg
+                .schemas()
+                .iter()
+                .map(|s| s.to_resource_json(&req.base_url))
+                .collect();
+            let n = all.len() as u64;
+            Ok(response::json(
+                StatusCode::OK,
+                &ListResponse::new(n, 1, all),
+            ))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/// Reads a JSON body: malformed JSON is 400 `invalidSyntax`, JSON of the wrong shape 400
+/// `invalidValue`.
+fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ScimError> {
+    if body.trim_ascii().is_empty() {
+        return Err(ScimError::invalid_syntax(
+            "the request has no body; a JSON object is expected",
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => ScimError::invalid_value(format!(
+            "the request body does not have the expected shape: {e}"
+        )),
+        _ => ScimError::invalid_syntax(format!("the request body is not valid JSON: {e}")),
+    })
+}
+
+fn projection(ty: &ResourceType, params: &QueryParams) -> Projection {
+    Projection::from_lists(
+        ty,
+        params.attributes.as_deref(),
+        params.excluded_attributes.as_deref().unwrap_or_default(),
+    )
+}
+
+fn location(req: &Req<'_>, ty: &ResourceType, id: &str) -> String {
+    format!("{}{}/{}", req.base_url, ty.endpoint, id)
+}
+
+/// The resource as the client sees it: projected, with `meta.location` and
+/// `meta.resourceType` filled in.
+fn render(
+    req: &Req<'_>,
+    ty: &ResourceType,
+    resource: &Resource,
+    projection: &Projection,
+) -> Resource {
+    let mut out = projection.apply(ty, resource);
+    let loc = location(req, ty, resource.id().unwrap_or_default());
+    if let Some(Value::Object(meta)) = out.get_mut("meta") {
+        meta.insert("location".to_owned(), Value::String(loc));
+        meta.entry("resourceType")
+            .or_insert_with(|| Value::String(ty.name.clone()));
+    }
+    out
+}
+
+fn not_found(ty: &ResourceType, id: &str) -> ScimError {
+    ScimError::not_found(format!("{} {id:?} not found", ty.name))
+}
+
+/// Converts a store error, logging backend details (which the client never sees).
+fn store_error(e: StoreError) -> ScimError {
+    if let StoreError::Backend(b) = &e {
+        tracing::error!(error = %b, "SCIM store backend error");
+    }
+    e.into()
+}

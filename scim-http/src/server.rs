@@ -1,0 +1,412 @@
+//! [`ScimServer`]: the framework-agnostic SCIM endpoint, built once and cloned into handlers.
+
+use std::sync::Arc;
+
+use http::{HeaderMap, Method, Request, Response, StatusCode};
+use scim_core::validate::ValidationOptions;
+use scim_core::{AuthenticationScheme, Registry, ScimError, ServiceProviderConfig};
+use scim_patch::PatchOptions;
+
+use crate::auth::Authenticator;
+use crate::handlers;
+use crate::response;
+use crate::route::Route;
+use crate::store::ResourceStore;
+
+/// Resolves `/Me` (RFC 7644 §3.11) to the id of the authenticated user, from what the
+/// authenticator attached to the request.
+pub type MeResolver = dyn Fn(&http::Extensions) -> Option<String> + Send + Sync;
+
+/// A SCIM 2.0 service provider endpoint (RFC 7644) over a [`ResourceStore`].
+///
+/// Build it once with [`ScimServer::builder`]; clones are cheap (an `Arc`). Call
+/// [`ScimServer::handle`] with each request under the base path: it never fails, every error
+/// becomes an RFC 7644 §3.12 error response with `Content-Type: application/scim+json`.
+#[derive(Clone)]
+pub struct ScimServer {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for ScimServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScimServer")
+            .field("base_path", &self.inner.base_path)
+            .field("limits", &self.inner.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) base_path: String,
+    pub(crate) public_url: Option<String>,
+    pub(crate) registry: Registry,
+    pub(crate) store: Arc<dyn ResourceStore>,
+    pub(crate) auth: Arc<dyn Authenticator>,
+    pub(crate) limits: Limits,
+    pub(crate) patch_options: PatchOptions,
+    pub(crate) validation: ValidationOptions,
+    pub(crate) patch_no_content: bool,
+    pub(crate) public_discovery: bool,
+    pub(crate) me: Option<Arc<MeResolver>>,
+    pub(crate) config: ServiceProviderConfig,
+}
+
+/// Request limits. Defaults: 1,000 results per page, 1 MiB bodies, 16 KiB filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// The largest page (`count`) served; larger requests are clamped (RFC 7644 §3.4.2.4).
+    pub max_results: u64,
+    /// The largest request body accepted, in bytes; larger ones get 413.
+    pub max_payload: usize,
+    /// The longest filter accepted, in bytes; longer ones get 400 `invalidFilter`.
+    pub max_filter_len: usize,
+    /// The deepest filter nesting accepted (parentheses, `not`, value filters).
+    pub max_filter_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_results: 1000,
+            max_payload: 1 << 20,
+            max_filter_len: 16 << 10,
+            max_filter_depth: 32,
+        }
+    }
+}
+
+/// A configuration mistake found by [`ScimServerBuilder::build`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// No store was given.
+    #[error("a ScimServer needs a store: call .store(...)")]
+    NoStore,
+    /// No authenticator was given. Use `BearerTokens` for identity providers, or `NoAuth`
+    /// explicitly when authentication happens before the handler.
+    #[error(
+        "a ScimServer needs an authenticator: call .authenticator(BearerTokens::single(token)) or .authenticator(NoAuth)"
+    )]
+    NoAuthenticator,
+    /// The registry serves no resource type.
+    #[error("the registry serves no resource type")]
+    EmptyRegistry,
+    /// The base path is not of the form `/segment/...`.
+    #[error("the base path {0:?} must start with '/' and not end with '/'")]
+    BadBasePath(String),
+    /// A limit is zero.
+    #[error("the limit {0} must be greater than zero")]
+    ZeroLimit(&'static str),
+}
+
+/// Builds a [`ScimServer`] (consuming setters; [`ScimServerBuilder::build`] checks everything).
+#[must_use]
+pub struct ScimServerBuilder {
+    base_path: String,
+    public_url: Option<String>,
+    registry: Registry,
+    store: Option<Arc<dyn ResourceStore>>,
+    auth: Option<Arc<dyn Authenticator>>,
+    limits: Limits,
+    patch_options: PatchOptions,
+    validation: ValidationOptions,
+    patch_no_content: bool,
+    public_discovery: bool,
+    me: Option<Arc<MeResolver>>,
+    documentation_uri: Option<String>,
+}
+
+impl std::fmt::Debug for ScimServerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScimServerBuilder")
+            .field("base_path", &self.base_path)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ScimServer {
+    /// A builder with the defaults: base path `/scim/v2`, `User` (with the enterprise
+    /// extension) and `Group`, lenient PATCH and validation, [`Limits::default`].
+    pub fn builder() -> ScimServerBuilder {
+        ScimServerBuilder {
+            base_path: "/scim/v2".to_owned(),
+            public_url: None,
+            registry: Registry::standard(),
+            store: None,
+            auth: None,
+            limits: Limits::default(),
+            patch_options: PatchOptions::default(),
+            validation: ValidationOptions::default(),
+            patch_no_content: false,
+            public_discovery: false,
+            me: None,
+            documentation_uri: None,
+        }
+    }
+
+    /// Handles one request whose path is under the base path. Never fails: errors become
+    /// SCIM error responses (RFC 7644 §3.12).
+    pub async fn handle<B: AsRef<[u8]>>(&self, request: Request<B>) -> Response<Vec<u8>> {
+        let (parts, body) = request.into_parts();
+        self.handle_parts(parts, body.as_ref()).await
+    }
+
+    /// The largest request body the server accepts; framework glue uses it to bound reads.
+    pub fn max_payload(&self) -> usize {
+        self.inner.limits.max_payload
+    }
+
+    /// The base path, e.g. `/scim/v2`.
+    pub fn base_path(&self) -> &str {
+        &self.inner.base_path
+    }
+
+    /// The registry of served resource types.
+    pub fn registry(&self) -> &Registry {
+        &self.inner.registry
+    }
+
+    /// An error response, for failures that happen in framework glue before
+    /// [`ScimServer::handle`] (e.g. a body too large to buffer).
+    pub fn error_response(&self, error: &ScimError) -> Response<Vec<u8>> {
+        response::error(error)
+    }
+
+    async fn handle_parts(&self, parts: http::request::Parts, body: &[u8]) -> Response<Vec<u8>> {
+        let inner = &*self.inner;
+        let route = match Route::parse(&inner.registry, &inner.base_path, parts.uri.path()) {
+            Ok(r) => r,
+            Err(e) => {
+                // Unknown endpoints still require credentials, so they reveal nothing.
+                let mut ext = http::Extensions::new();
+                if let Err(a) = inner.auth.authenticate(&parts, &mut ext).await {
+                    return response::unauthorized(&a.into());
+                }
+                return response::error(&e);
+            }
+        };
+        let discovery = matches!(
+            route,
+            Route::ServiceProviderConfig | Route::ResourceTypes(_) | Route::Schemas(_)
+        );
+        let mut extensions = http::Extensions::new();
+        if !(discovery && inner.public_discovery)
+            && let Err(e) = inner.auth.authenticate(&parts, &mut extensions).await
+        {
+            return response::unauthorized(&e.into());
+        }
+        if body.len() > inner.limits.max_payload {
+            return response::error(&ScimError::payload_too_large(format!(
+                "the request body has {} bytes; the limit is {}",
+                body.len(),
+                inner.limits.max_payload
+            )));
+        }
+        let req = handlers::Req {
+            server: inner,
+            method: &parts.method,
+            headers: &parts.headers,
+            query: parts.uri.query(),
+            body,
+            base_url: base_url(inner, &parts.headers),
+            extensions,
+        };
+        match handlers::dispatch(&req, route).await {
+            Ok(resp) => resp,
+            Err(e) => response::error(&e),
+        }
+    }
+}
+
+/// The absolute base URL for `meta.location` and `Location`: the configured public URL, or
+/// `http(s)://{Host}{base_path}`, or the bare base path when there is no `Host`.
+fn base_url(inner: &Inner, headers: &HeaderMap) -> String {
+    if let Some(u) = &inner.public_url {
+        return u.clone();
+    }
+    let host = headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()));
+    let proto = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .filter(|p| p.eq_ignore_ascii_case("https") || p.eq_ignore_ascii_case("http"))
+        .unwrap_or("http");
+    match host {
+        Some(h) => format!("{proto}://{h}{}", inner.base_path),
+        None => inner.base_path.clone(),
+    }
+}
+
+impl ScimServerBuilder {
+    /// The base path the server is mounted at (default `/scim/v2`).
+    pub fn base_path(mut self, path: impl Into<String>) -> Self {
+        self.base_path = path.into();
+        self
+    }
+
+    /// The public URL of the base path (e.g. `https://app.example.com/scim/v2`), used in
+    /// `meta.location` and `Location`. Without it, the URL is built from the `Host` header.
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into().trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// The resource types to serve (default [`Registry::standard`]: User with the enterprise
+    /// extension, and Group).
+    pub fn registry(mut self, registry: Registry) -> Self {
+        self.registry = registry;
+        self
+    }
+
+    /// The store for every resource type (it learns which from the request context).
+    pub fn store(mut self, store: impl ResourceStore) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// A store already shared behind an `Arc`.
+    pub fn shared_store(mut self, store: Arc<dyn ResourceStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// The authenticator (required): [`BearerTokens`](crate::BearerTokens) for identity
+    /// providers, or [`NoAuth`](crate::NoAuth) when a middleware authenticates first.
+    pub fn authenticator(mut self, auth: impl Authenticator) -> Self {
+        self.auth = Some(Arc::new(auth));
+        self
+    }
+
+    /// The request limits.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The largest page served (`maxResults` in `/ServiceProviderConfig`).
+    pub fn max_results(mut self, n: u64) -> Self {
+        self.limits.max_results = n;
+        self
+    }
+
+    /// The largest body accepted, in bytes.
+    pub fn max_payload(mut self, bytes: usize) -> Self {
+        self.limits.max_payload = bytes;
+        self
+    }
+
+    /// The longest filter accepted, in bytes.
+    pub fn max_filter_len(mut self, bytes: usize) -> Self {
+        self.limits.max_filter_len = bytes;
+        self
+    }
+
+    /// PATCH leniency (default: lenient toward Entra ID and Okta; `PatchOptions::strict()`
+    /// for plain RFC 7644).
+    pub fn patch_options(mut self, options: PatchOptions) -> Self {
+        self.patch_options = options;
+        self
+    }
+
+    /// Input validation options for POST and PUT (default lenient).
+    pub fn validation(mut self, options: ValidationOptions) -> Self {
+        self.validation = options;
+        self
+    }
+
+    /// Answer a successful PATCH with 204 No Content instead of 200 and the resource — except
+    /// when the request names `attributes`, where RFC 7644 §3.5.2 requires 200.
+    pub fn patch_returns_no_content(mut self, yes: bool) -> Self {
+        self.patch_no_content = yes;
+        self
+    }
+
+    /// Serve `/ServiceProviderConfig`, `/ResourceTypes` and `/Schemas` without
+    /// authentication (RFC 7644 §4 allows either; default: authenticated).
+    pub fn public_discovery(mut self, yes: bool) -> Self {
+        self.public_discovery = yes;
+        self
+    }
+
+    /// Enables `/Me` (RFC 7644 §3.11): `resolver` maps what the authenticator attached to the
+    /// authenticated user's id; `/Me` then acts as `/Users/{id}`. Without it, `/Me` is 501.
+    pub fn me(
+        mut self,
+        resolver: impl Fn(&http::Extensions) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.me = Some(Arc::new(resolver));
+        self
+    }
+
+    /// `documentationUri` in `/ServiceProviderConfig`.
+    pub fn documentation_uri(mut self, uri: impl Into<String>) -> Self {
+        self.documentation_uri = Some(uri.into());
+        self
+    }
+
+    /// Checks the configuration and builds the server.
+    pub fn build(self) -> Result<ScimServer, BuildError> {
+        let store = self.store.ok_or(BuildError::NoStore)?;
+        let auth = self.auth.ok_or(BuildError::NoAuthenticator)?;
+        if self.registry.resource_types().next().is_none() {
+            return Err(BuildError::EmptyRegistry);
+        }
+        let base = self.base_path;
+        if !(base.is_empty() || base.starts_with('/') && !base.ends_with('/')) {
+            return Err(BuildError::BadBasePath(base));
+        }
+        let l = self.limits;
+        for (name, v) in [
+            ("max_results", l.max_results as usize),
+            ("max_payload", l.max_payload),
+            ("max_filter_len", l.max_filter_len),
+            ("max_filter_depth", l.max_filter_depth),
+        ] {
+            if v == 0 {
+                return Err(BuildError::ZeroLimit(name));
+            }
+        }
+        let mut config = ServiceProviderConfig::new()
+            .patch(true)
+            .filter(l.max_results)
+            .sort(true)
+            .etag(true)
+            .change_password(false);
+        let schemes: Vec<AuthenticationScheme> = auth.schemes();
+        for s in schemes {
+            config = config.authentication_scheme(s);
+        }
+        if let Some(d) = self.documentation_uri {
+            config = config.documentation_uri(d);
+        }
+        Ok(ScimServer {
+            inner: Arc::new(Inner {
+                base_path: base,
+                public_url: self.public_url,
+                registry: self.registry,
+                store,
+                auth,
+                limits: l,
+                patch_options: self.patch_options,
+                validation: self.validation,
+                patch_no_content: self.patch_no_content,
+                public_discovery: self.public_discovery,
+                me: self.me,
+                config,
+            }),
+        })
+    }
+}
+
+/// The status a method gets on a route that does not support it.
+pub(crate) fn method_not_allowed(route: &Route, method: &Method) -> ScimError {
+    ScimError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        None,
+        format!("{method} is not supported here; use {}", route.allowed()),
+    )
+}

@@ -1,0 +1,369 @@
+//! The storage trait a host application implements over its own database (RFC 7644 §3).
+//!
+//! One [`ResourceStore`] serves every resource type the server registers; each call receives a
+//! [`RequestContext`] that names the resource type and carries what the authenticator attached
+//! (a tenant, a principal). The server does everything protocol-shaped — parsing, validation,
+//! PATCH semantics, projection, ETags, errors — and hands the store canonical resources and
+//! resolved queries.
+//!
+//! # What a store must guarantee
+//!
+//! - **Identity and metadata.** `create` assigns `id` (unique and stable, never reused) and sets
+//!   `meta.resourceType`, `meta.created`, `meta.lastModified` and `meta.version`. Every change
+//!   (`replace`, `patch`) sets a new `meta.version` and `meta.lastModified`; a PATCH that changes
+//!   nothing keeps both. `meta.location` is filled in by the server on output.
+//! - **Uniqueness** (409 `uniqueness` via [`StoreError::Uniqueness`]): `userName` among Users,
+//!   compared case-insensitively (RFC 7643 §4.1.1: `caseExact: false`), and `displayName`
+//!   among Groups (Microsoft Entra ID requires it), on create, replace and patch.
+//! - **Preconditions.** `replace`, `delete` and `patch` with [`Precondition::Version`] fail with
+//!   [`StoreError::VersionMismatch`] when the stored version differs: compare and swap.
+//! - **Derived attributes.** `User.groups` (readOnly) is derived from group memberships and
+//!   returned by `get` and `list`; a deleted user is removed from every group's `members`; a
+//!   deleted group disappears from its members' `groups`.
+//! - **Atomicity.** A failed call changes nothing.
+//! - **Secrets.** `password` (writeOnly) may arrive on create, replace and patch; store it (or a
+//!   hash of it). The server never returns it, whatever the store does.
+//! - **Backend errors** go in [`StoreError::Backend`]: the server logs them and answers 500
+//!   with a generic detail, never the backend's message.
+
+use std::error::Error as StdError;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use scim_core::message::SortOrder;
+use scim_core::{Projection, Resource, ScimError};
+use scim_filter::{AttrPath, Filter};
+
+use crate::context::RequestContext;
+
+/// What a host application implements over its own storage. Dyn-compatible: the server holds
+/// an `Arc<dyn ResourceStore>`.
+///
+/// Only the five CRUD methods are required. [`ResourceStore::patch`] has a default
+/// implementation (get → apply with `scim-patch` → replace if the version is unchanged,
+/// retried a bounded number of times) that a store can override to apply membership changes
+/// without rewriting a whole group.
+#[async_trait]
+pub trait ResourceStore: Send + Sync + 'static {
+    /// Stores a new resource of type `ctx.resource_type()`. `resource` is validated and
+    /// canonical, without `id` or `meta`; the store assigns both (see the module docs) and
+    /// returns the stored resource.
+    async fn create(
+        &self,
+        ctx: &RequestContext,
+        resource: Resource,
+    ) -> Result<Resource, StoreError>;
+
+    /// The resource with this id, or `Ok(None)` (→ 404). `projection` is a hint: a store may
+    /// skip attributes it cannot return (e.g. `members` under `excludedAttributes=members`).
+    async fn get(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        projection: &Projection,
+    ) -> Result<Option<Resource>, StoreError>;
+
+    /// One page of the resources matching `query` (filter, sort, paging), and the total count.
+    async fn list(&self, ctx: &RequestContext, query: &ListQuery) -> Result<Page, StoreError>;
+
+    /// Replaces the resource `id` with `resource` (validated and canonical, readOnly
+    /// attributes carried over from the stored one), if `expected` holds. Returns the stored
+    /// resource with its new version.
+    async fn replace(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        resource: Resource,
+        expected: Precondition<'_>,
+    ) -> Result<Resource, StoreError>;
+
+    /// Deletes the resource `id`, if `expected` holds.
+    async fn delete(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        expected: Precondition<'_>,
+    ) -> Result<(), StoreError>;
+
+    /// Applies a PATCH to the resource `id`, if `expected` holds, and returns the result.
+    ///
+    /// The default implementation reads the resource, applies `patch` to a copy, and writes it
+    /// back with [`Precondition::Version`] of what it read, retrying up to
+    /// [`PATCH_RETRIES`] times when a concurrent writer got in between (only when the client
+    /// sent no `If-Match`; with one, a mismatch is a 412). A resource the patch leaves
+    /// unchanged is not written and keeps its version.
+    async fn patch(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        patch: &scim_patch::Patch<'_>,
+        expected: Precondition<'_>,
+    ) -> Result<PatchResult, StoreError> {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let current = self
+                .get(ctx, id, &Projection::default())
+                .await?
+                .ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
+            let version = current.version().map(str::to_owned);
+            if !expected.matches(version.as_deref()) {
+                return Err(StoreError::VersionMismatch);
+            }
+            let (patched, outcome) = patch.apply_to_copy(&current)?;
+            if !outcome.changed() {
+                return Ok(PatchResult {
+                    resource: current,
+                    changed: false,
+                });
+            }
+            let cas = match &version {
+                Some(v) => Precondition::Version(v),
+                None => Precondition::Any,
+            };
+            match self.replace(ctx, id, patched, cas).await {
+                Ok(resource) => {
+                    return Ok(PatchResult {
+                        resource,
+                        changed: true,
+                    });
+                }
+                Err(StoreError::VersionMismatch)
+                    if matches!(expected, Precondition::Any) && attempts < PATCH_RETRIES => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+/// How many times the default [`ResourceStore::patch`] re-reads and re-applies when a
+/// concurrent writer changed the resource between its read and its write.
+pub const PATCH_RETRIES: usize = 5;
+
+#[async_trait]
+impl<T: ResourceStore + ?Sized> ResourceStore for Arc<T> {
+    async fn create(
+        &self,
+        ctx: &RequestContext,
+        resource: Resource,
+    ) -> Result<Resource, StoreError> {
+        (**self).create(ctx, resource).await
+    }
+    async fn get(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        projection: &Projection,
+    ) -> Result<Option<Resource>, StoreError> {
+        (**self).get(ctx, id, projection).await
+    }
+    async fn list(&self, ctx: &RequestContext, query: &ListQuery) -> Result<Page, StoreError> {
+        (**self).list(ctx, query).await
+    }
+    async fn replace(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        resource: Resource,
+        expected: Precondition<'_>,
+    ) -> Result<Resource, StoreError> {
+        (**self).replace(ctx, id, resource, expected).await
+    }
+    async fn delete(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        expected: Precondition<'_>,
+    ) -> Result<(), StoreError> {
+        (**self).delete(ctx, id, expected).await
+    }
+    async fn patch(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        patch: &scim_patch::Patch<'_>,
+        expected: Precondition<'_>,
+    ) -> Result<PatchResult, StoreError> {
+        (**self).patch(ctx, id, patch, expected).await
+    }
+}
+
+/// The result of [`ResourceStore::patch`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatchResult {
+    /// The resource after the patch (the stored one, with its version).
+    pub resource: Resource,
+    /// Whether anything changed (when not, the version is unchanged).
+    pub changed: bool,
+}
+
+/// A list query, resolved against the resource type (RFC 7644 §3.4.2).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListQuery {
+    /// The filter, with canonical attribute names (see `scim_filter::Filter::resolve`):
+    /// every attribute it names exists in the resource type.
+    pub filter: Option<Filter>,
+    /// The sort key and order (RFC 7644 §3.4.2.3), with a canonical path.
+    pub sort: Option<SortSpec>,
+    /// The 1-based index of the first result (≥ 1; RFC 7644 §3.4.2.4).
+    pub start_index: u64,
+    /// The page size, already clamped to the server's `maxResults`. `Some(0)` asks only for
+    /// `totalResults`.
+    pub count: Option<u64>,
+    /// The attributes the response will show: a hint to skip loading the others.
+    pub projection: Projection,
+}
+
+impl ListQuery {
+    /// A query for everything, first page, default page size.
+    pub fn all() -> Self {
+        ListQuery {
+            filter: None,
+            sort: None,
+            start_index: 1,
+            count: None,
+            projection: Projection::default(),
+        }
+    }
+
+    /// Sets the filter.
+    #[must_use]
+    pub fn filter(mut self, filter: Filter) -> Self {
+        self.filter = Some(filter);
+        self
+    }
+
+    /// Sets the paging window.
+    #[must_use]
+    pub fn page(mut self, start_index: u64, count: Option<u64>) -> Self {
+        self.start_index = start_index.max(1);
+        self.count = count;
+        self
+    }
+
+    /// Sets the sort key.
+    #[must_use]
+    pub fn sort(mut self, sort: SortSpec) -> Self {
+        self.sort = Some(sort);
+        self
+    }
+}
+
+/// A sort key (RFC 7644 §3.4.2.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SortSpec {
+    /// The attribute to sort by, canonical.
+    pub by: AttrPath,
+    /// Ascending (the default) or descending.
+    pub order: SortOrder,
+}
+
+/// One page of results.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Page {
+    /// The number of resources matching the query, across all pages.
+    pub total_results: u64,
+    /// The resources of the requested page, in order.
+    pub resources: Vec<Resource>,
+}
+
+/// A version precondition (RFC 7644 §3.14): the client's `If-Match`, or the version a PATCH read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precondition<'a> {
+    /// No precondition (or `If-Match: *`).
+    Any,
+    /// The stored `meta.version` must match this entity tag or list of tags (e.g. `W/"3"`).
+    /// Compare with [`Precondition::matches`].
+    Version(&'a str),
+}
+
+impl Precondition<'_> {
+    /// Whether a resource whose `meta.version` is `current` satisfies the precondition.
+    /// Entity tags compare weakly (RFC 7232 §2.3.2: `W/"3"` matches `"3"`), and a
+    /// comma-separated list matches if any member does.
+    pub fn matches(&self, current: Option<&str>) -> bool {
+        match self {
+            Precondition::Any => true,
+            Precondition::Version(wanted) => {
+                let Some(current) = current else {
+                    return false;
+                };
+                let cur = opaque_tag(current);
+                wanted
+                    .split(',')
+                    .map(str::trim)
+                    .any(|t| t == "*" || opaque_tag(t) == cur)
+            }
+        }
+    }
+}
+
+/// The opaque part of an entity tag: `W/"3"` and `"3"` both give `3`.
+pub(crate) fn opaque_tag(tag: &str) -> &str {
+    let t = tag.trim();
+    let t = t
+        .strip_prefix("W/")
+        .or_else(|| t.strip_prefix("w/"))
+        .unwrap_or(t);
+    t.strip_prefix('"')
+        .and_then(|x| x.strip_suffix('"'))
+        .unwrap_or(t)
+}
+
+/// A store failure. Each maps to one HTTP status (see the `From` impl into [`ScimError`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// No resource with this id (404).
+    #[error("no resource with id {0:?}")]
+    NotFound(String),
+    /// A unique attribute's value is already taken (409 `uniqueness`).
+    #[error("{attribute} {value:?} is already in use")]
+    Uniqueness {
+        /// The attribute, e.g. `userName`.
+        attribute: String,
+        /// The value in conflict.
+        value: String,
+    },
+    /// The stored version differs from the precondition (412).
+    #[error("the resource changed since the version the request names")]
+    VersionMismatch,
+    /// The query selects more results than the store will process (400 `tooMany`).
+    #[error("the query selects too many results; narrow the filter")]
+    TooMany,
+    /// A SCIM error the store raises itself, returned as is.
+    #[error(transparent)]
+    Scim(#[from] ScimError),
+    /// Anything else: logged by the server, answered with a generic 500.
+    #[error("storage backend error: {0}")]
+    Backend(Box<dyn StdError + Send + Sync>),
+}
+
+impl StoreError {
+    /// Wraps a backend error.
+    pub fn backend(e: impl StdError + Send + Sync + 'static) -> Self {
+        StoreError::Backend(Box::new(e))
+    }
+}
+
+impl From<scim_patch::PatchError> for StoreError {
+    fn from(e: scim_patch::PatchError) -> Self {
+        StoreError::Scim(e.into())
+    }
+}
+
+impl From<StoreError> for ScimError {
+    /// Backend details are not part of the result: log them before converting (the server
+    /// does).
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(id) => ScimError::not_found(format!("no resource with id {id:?}")),
+            e @ StoreError::Uniqueness { .. } => ScimError::uniqueness(e.to_string()),
+            e @ StoreError::VersionMismatch => ScimError::precondition_failed(e.to_string()),
+            e @ StoreError::TooMany => ScimError::too_many(e.to_string()),
+            StoreError::Scim(s) => s,
+            StoreError::Backend(_) => ScimError::internal(),
+        }
+    }
+}

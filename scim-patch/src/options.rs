@@ -1,0 +1,192 @@
+//! How lenient PATCH is: the documented identity-provider quirks, each behind its own switch.
+
+use scim_core::validate::{UnknownAttributes, ValidationOptions};
+
+/// Options for [`Patch::parse`](crate::Patch::parse).
+///
+/// [`PatchOptions::default`] is lenient toward the identity providers we know (Microsoft Entra
+/// ID, Okta): every switch below is on. [`PatchOptions::strict`] is plain RFC 7644 §3.5.2 with
+/// every switch off. Hosts can start from either and flip single switches:
+///
+/// ```
+/// use scim_patch::PatchOptions;
+///
+/// let opts = PatchOptions::strict().string_booleans(true);
+/// assert!(opts.string_booleans && !opts.remove_with_value);
+/// assert!(PatchOptions::default().remove_with_value);
+/// ```
+///
+/// Whatever the options, operation names are read in any case (`Add`, `REPLACE`; done by
+/// [`scim_core::message::PatchOp`]), removing a value that is not there is never an error when
+/// no filter is involved, and adding a value that is already there is a no-op (RFC 7644
+/// §3.5.2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PatchOptions {
+    /// Accept `"True"`/`"False"` (any case) for boolean attributes and store real booleans.
+    /// Entra ID sends `{"op": "Replace", "path": "active", "value": "False"}` by default.
+    pub string_booleans: bool,
+    /// Accept a bare value for a complex attribute that has a `value` sub-attribute and store
+    /// `{"value": …}`: Entra's `manager` sent as a plain id, members sent as bare ids.
+    pub bare_complex_values: bool,
+    /// In a path-less `add`/`replace`, read keys with a dot or a schema URN prefix as paths:
+    /// `{"name.givenName": "x", "urn:…:enterprise:2.0:User:department": "y"}` (Entra with the
+    /// `aadOptscim062020` flag). When off, such keys are unknown attributes.
+    pub pathless_dotted_keys: bool,
+    /// `remove` with a `value` removes only the values listed, matched by their `value`
+    /// sub-attribute (`{"op": "Remove", "path": "members", "value": [{"value": "id"}]}`, Entra's
+    /// default and Okta's shape). When off, a `remove` carrying a value is `invalidValue`
+    /// (a server that ignored the value would empty the group).
+    pub remove_with_value: bool,
+    /// `add`/`replace` through a value filter that matches nothing creates one value from the
+    /// filter's equalities (`emails[type eq "work"].value` on a user without a work email creates
+    /// `{"type": "work", "value": …}`), as Entra ID and its SCIM validator expect. Only filters
+    /// made of `eq` comparisons joined by `and` qualify. When off, such an operation is
+    /// `noTarget` (RFC 7644 §3.5.2.3).
+    pub create_on_filter_miss: bool,
+    /// A `remove` whose value filter matches nothing succeeds without change (Entra and Okta
+    /// remove members that may already be gone). When off, it is `noTarget` as RFC 7644 §3.12
+    /// describes.
+    pub idempotent_remove: bool,
+    /// A one-element array is accepted for a single-valued attribute, and a single value for a
+    /// multi-valued one: Entra's legacy `{"op": "Add", "path": "manager", "value": [{"value": …}]}`.
+    pub lenient_arrays: bool,
+    /// An extension attribute may be named without its schema URN (`manager` for
+    /// `urn:…:enterprise:2.0:User:manager`) when no core attribute has that name.
+    pub unqualified_extension_paths: bool,
+    /// A `replace` without a value (or with `"value": null`) removes the attribute
+    /// (RFC 7643 §2.5: null is unassigned). When off, it is `invalidValue`.
+    pub replace_null_removes: bool,
+    /// readOnly attributes inside a path-less value (`{"op": "replace", "value": {"id": …,
+    /// "displayName": …}}`, Okta's group rename) are ignored, as RFC 7644 §3.5.1 ignores them
+    /// on PUT. When off, a readOnly value that differs from the stored one is `mutability`.
+    /// An explicit `path` to a readOnly attribute is `mutability` either way.
+    pub ignore_read_only_values: bool,
+    /// An empty `Operations` array and a missing PatchOp `schemas` URN are accepted. When off,
+    /// both are `invalidSyntax`.
+    pub lenient_envelope: bool,
+    /// What to do with attributes the schema does not define inside values (path-less keys and
+    /// sub-attributes). An explicit `path` to an unknown attribute is `invalidPath` either way.
+    pub unknown_attributes: UnknownAttributes,
+}
+
+impl Default for PatchOptions {
+    /// Lenient: every identity-provider quirk above is accepted and unknown attributes in values
+    /// are ignored.
+    fn default() -> Self {
+        PatchOptions {
+            string_booleans: true,
+            bare_complex_values: true,
+            pathless_dotted_keys: true,
+            remove_with_value: true,
+            create_on_filter_miss: true,
+            idempotent_remove: true,
+            lenient_arrays: true,
+            unqualified_extension_paths: true,
+            replace_null_removes: true,
+            ignore_read_only_values: true,
+            lenient_envelope: true,
+            unknown_attributes: UnknownAttributes::Ignore,
+        }
+    }
+}
+
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {
+        $(
+            $(#[$doc])*
+            #[must_use]
+            pub fn $name(mut self, on: bool) -> Self {
+                self.$name = on;
+                self
+            }
+        )*
+    };
+}
+
+impl PatchOptions {
+    /// Plain RFC 7644 §3.5.2: every leniency off, unknown attributes in values rejected.
+    pub fn strict() -> Self {
+        PatchOptions {
+            string_booleans: false,
+            bare_complex_values: false,
+            pathless_dotted_keys: false,
+            remove_with_value: false,
+            create_on_filter_miss: false,
+            idempotent_remove: false,
+            lenient_arrays: false,
+            unqualified_extension_paths: false,
+            replace_null_removes: false,
+            ignore_read_only_values: false,
+            lenient_envelope: false,
+            unknown_attributes: UnknownAttributes::Reject,
+        }
+    }
+
+    /// Whether every leniency is off (as [`PatchOptions::strict`] sets them).
+    pub fn is_strict(&self) -> bool {
+        *self == PatchOptions::strict()
+    }
+
+    setters! {
+        /// Sets [`PatchOptions::string_booleans`].
+        string_booleans,
+        /// Sets [`PatchOptions::bare_complex_values`].
+        bare_complex_values,
+        /// Sets [`PatchOptions::pathless_dotted_keys`].
+        pathless_dotted_keys,
+        /// Sets [`PatchOptions::remove_with_value`].
+        remove_with_value,
+        /// Sets [`PatchOptions::create_on_filter_miss`].
+        create_on_filter_miss,
+        /// Sets [`PatchOptions::idempotent_remove`].
+        idempotent_remove,
+        /// Sets [`PatchOptions::lenient_arrays`].
+        lenient_arrays,
+        /// Sets [`PatchOptions::unqualified_extension_paths`].
+        unqualified_extension_paths,
+        /// Sets [`PatchOptions::replace_null_removes`].
+        replace_null_removes,
+        /// Sets [`PatchOptions::ignore_read_only_values`].
+        ignore_read_only_values,
+        /// Sets [`PatchOptions::lenient_envelope`].
+        lenient_envelope,
+    }
+
+    /// Sets [`PatchOptions::unknown_attributes`].
+    #[must_use]
+    pub fn unknown_attributes(mut self, policy: UnknownAttributes) -> Self {
+        self.unknown_attributes = policy;
+        self
+    }
+
+    /// The value-checking options these PATCH options imply.
+    pub(crate) fn validation(&self) -> ValidationOptions {
+        let base = if self.is_strict() {
+            ValidationOptions::strict()
+        } else {
+            ValidationOptions::default()
+        };
+        let mut v = base.unknown_attributes(self.unknown_attributes);
+        v.string_booleans = self.string_booleans;
+        v.bare_complex_values = self.bare_complex_values;
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_is_lenient_and_strict_is_not() {
+        let d = PatchOptions::default();
+        assert!(d.string_booleans && d.remove_with_value && d.create_on_filter_miss);
+        assert!(!d.is_strict());
+        let s = PatchOptions::strict();
+        assert!(s.is_strict());
+        assert!(!s.validation().string_booleans);
+        assert!(d.validation().string_booleans);
+        assert!(!PatchOptions::strict().string_booleans(true).is_strict());
+    }
+}
