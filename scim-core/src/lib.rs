@@ -70,11 +70,6 @@
 //! [RFC 7643]: https://www.rfc-editor.org/rfc/rfc7643
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-/// The README's examples compile and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-struct ReadmeDoctests;
-
 mod config;
 mod datetime;
 mod error;

@@ -199,13 +199,15 @@ struct Loc {
 #[derive(Debug, Clone, PartialEq)]
 enum Node {
     Const(bool),
-    And(Box<Node>, Box<Node>),
-    Or(Box<Node>, Box<Node>),
+    /// A whole `and` chain, flattened.
+    All(Vec<Node>),
+    /// A whole `or` chain, flattened.
+    Any(Vec<Node>),
     Not(Box<Node>),
     Present(Loc),
     Compare(Loc, Test),
     /// `attr[filter]`: some value of `attr` matches the inner node.
-    Any(Loc, Box<Node>),
+    Some(Loc, Box<Node>),
 }
 
 /// A comparison with its operand already converted to the attribute's type.
@@ -234,8 +236,18 @@ enum Test {
 
 fn compile(filter: &Filter, scope: &Scope<'_>) -> Result<Node, EvalError> {
     Ok(match filter {
-        Filter::And(a, b) => Node::And(Box::new(compile(a, scope)?), Box::new(compile(b, scope)?)),
-        Filter::Or(a, b) => Node::Or(Box::new(compile(a, scope)?), Box::new(compile(b, scope)?)),
+        Filter::And(..) => Node::All(
+            chain(filter, true)
+                .into_iter()
+                .map(|f| compile(f, scope))
+                .collect::<Result<_, _>>()?,
+        ),
+        Filter::Or(..) => Node::Any(
+            chain(filter, false)
+                .into_iter()
+                .map(|f| compile(f, scope))
+                .collect::<Result<_, _>>()?,
+        ),
         Filter::Not(f) => Node::Not(Box::new(compile(f, scope)?)),
         Filter::Present(path) => match scope.locate(path) {
             Some((loc, _, _)) => Node::Present(loc),
@@ -254,7 +266,7 @@ fn compile(filter: &Filter, scope: &Scope<'_>) -> Result<Node, EvalError> {
                         what: "not a complex attribute and cannot take a value filter",
                     });
                 }
-                Node::Any(loc, Box::new(compile(filter, &Scope::Complex(def))?))
+                Node::Some(loc, Box::new(compile(filter, &Scope::Complex(def))?))
             }
             None => Node::Const(false),
         },
@@ -381,14 +393,25 @@ fn resolve_names(filter: &Filter, scope: &Scope<'_>) -> Result<Filter, EvalError
         Ok((p, Some(sub.unwrap_or(attr))))
     };
     Ok(match filter {
-        Filter::And(a, b) => Filter::And(
-            Box::new(resolve_names(a, scope)?),
-            Box::new(resolve_names(b, scope)?),
-        ),
-        Filter::Or(a, b) => Filter::Or(
-            Box::new(resolve_names(a, scope)?),
-            Box::new(resolve_names(b, scope)?),
-        ),
+        Filter::And(..) | Filter::Or(..) => {
+            let and = matches!(filter, Filter::And(..));
+            let mut parts = chain(filter, and)
+                .into_iter()
+                .map(|f| resolve_names(f, scope));
+            let first = parts
+                .next()
+                .ok_or_else(|| scope.unknown(&AttrPath::new("")))??;
+            let mut acc = first;
+            for p in parts {
+                let p = Box::new(p?);
+                acc = if and {
+                    Filter::And(Box::new(acc), p)
+                } else {
+                    Filter::Or(Box::new(acc), p)
+                };
+            }
+            acc
+        }
         Filter::Not(f) => Filter::Not(Box::new(resolve_names(f, scope)?)),
         Filter::Present(p) => Filter::Present(canonical(p)?.0),
         Filter::Compare { path, op, value } => Filter::Compare {
@@ -410,16 +433,33 @@ fn resolve_names(filter: &Filter, scope: &Scope<'_>) -> Result<Filter, EvalError
     })
 }
 
+/// The operands of an `and` (or `or`) chain, in order, gathered without recursion: parsed
+/// chains are left-deep and may be thousands of terms long.
+fn chain(filter: &Filter, and: bool) -> Vec<&Filter> {
+    let mut out = Vec::new();
+    let mut stack = vec![filter];
+    while let Some(f) = stack.pop() {
+        match (f, and) {
+            (Filter::And(a, b), true) | (Filter::Or(a, b), false) => {
+                stack.push(b);
+                stack.push(a);
+            }
+            _ => out.push(f),
+        }
+    }
+    out
+}
+
 impl Node {
     fn eval(&self, map: &Map<String, Value>) -> bool {
         match self {
             Node::Const(b) => *b,
-            Node::And(a, b) => a.eval(map) && b.eval(map),
-            Node::Or(a, b) => a.eval(map) || b.eval(map),
+            Node::All(items) => items.iter().all(|n| n.eval(map)),
+            Node::Any(items) => items.iter().any(|n| n.eval(map)),
             Node::Not(n) => !n.eval(map),
             Node::Present(loc) => any_value(map, loc, &mut is_present),
             Node::Compare(loc, test) => any_value(map, loc, &mut |v| test.holds(v)),
-            Node::Any(loc, inner) => any_value(map, loc, &mut |v| match v {
+            Node::Some(loc, inner) => any_value(map, loc, &mut |v| match v {
                 Value::Object(obj) => inner.eval(obj),
                 _ => false,
             }),
@@ -679,6 +719,34 @@ mod tests {
             );
         }
         assert!(matches(&Filter::parse(r#"level eq "10""#).unwrap(), &r, &ty).is_err());
+    }
+
+    #[test]
+    fn long_chains_compile_and_resolve_without_recursion() {
+        let text = (0..8000)
+            .map(|i| format!("userName eq \"u{i}\""))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        let opts = crate::ParseOptions {
+            max_len: 1 << 20,
+            ..crate::ParseOptions::DEFAULT
+        };
+        let f = Filter::parse_with(&text, &opts).unwrap();
+        let users = ResourceType::user();
+        let r = Resource::from_value(json!({"userName": "U7999"})).unwrap();
+        assert!(f.compile(&users).unwrap().matches(&r));
+        let resolved = f.resolve(&users).unwrap();
+        assert_eq!(resolved, f);
+        // Take the long trees apart iteratively (the derived Drop recurses).
+        for tree in [f, resolved] {
+            let mut stack = vec![tree];
+            while let Some(node) = stack.pop() {
+                if let Filter::Or(a, b) = node {
+                    stack.push(*a);
+                    stack.push(*b);
+                }
+            }
+        }
     }
 
     #[test]

@@ -184,20 +184,26 @@ async fn patch(req: &Req<'_>, ty: &Arc<ResourceType>, id: &str) -> Result<Resp, 
     let params = QueryParams::parse(req.query)?;
     let message: PatchRequest = parse_body(req.body)?;
     let patch = scim_patch::Patch::parse(&message, ty, &req.server.patch_options)?;
+    let no_content = req.server.patch_no_content && params.attributes.is_none();
+    let projection = if no_content {
+        // Nothing of the resource is shown: ask the store for as little as possible.
+        Projection::from_lists(ty, Some(&["id".to_owned()]), &[])
+    } else {
+        projection(ty, &params)
+    };
     let result = req
         .server
         .store
-        .patch(&req.ctx(ty), id, &patch, req.if_match())
+        .patch(&req.ctx(ty), id, &patch, req.if_match(), &projection)
         .await
         .map_err(store_error)?;
     let version = result.resource.version();
-    if req.server.patch_no_content && params.attributes.is_none() {
+    if no_content {
         return Ok(response::with_etag(
             response::empty(StatusCode::NO_CONTENT),
             version,
         ));
     }
-    let projection = projection(ty, &params);
     let body = render(req, ty, &result.resource, &projection);
     Ok(response::with_etag(
         response::json(StatusCode::OK, &body),
@@ -266,20 +272,24 @@ async fn list(
 }
 
 /// `POST /.search` at the root (RFC 7644 §3.4.3): the query runs over every resource type;
-/// a type whose schema lacks an attribute of the filter contributes no results.
+/// a type whose schema lacks an attribute of the filter contributes no results, and one that
+/// lacks the `sortBy` attribute contributes its resources as unassigned values (sorted last
+/// ascending, first descending). A filter or `sortBy` no type knows is 400 `invalidFilter`.
 async fn root_search(req: &Req<'_>) -> Result<Resp, ScimError> {
     let body: SearchRequest = parse_body(req.body)?;
     let params = QueryParams::from_search(body);
     let mut total = 0u64;
     let mut start = None;
-    let mut window: Vec<Resource> = Vec::new();
+    let mut window: Vec<(MergeKey, Resource)> = Vec::new();
     let mut count = None;
+    let mut sort_known = false;
     for ty in req.server.registry.resource_types() {
         let Some(mut query) = list_query(req, ty, &params, true)? else {
             continue;
         };
         start.get_or_insert(query.start_index);
         count = query.count;
+        sort_known |= query.sort.is_some();
         // Fetch enough of each type to cut the global window afterwards.
         let end = query
             .start_index
@@ -295,25 +305,103 @@ async fn root_search(req: &Req<'_>) -> Result<Resp, ScimError> {
             .await
             .map_err(store_error)?;
         total += page.total_results;
-        window.extend(
-            page.resources
-                .iter()
-                .map(|r| render(req, ty, r, &projection)),
-        );
+        window.extend(page.resources.iter().map(|r| {
+            let key = MergeKey::of(ty, r, query.sort.as_ref());
+            (key, render(req, ty, r, &projection))
+        }));
+    }
+    if start.is_none()
+        && params
+            .filter
+            .as_deref()
+            .is_some_and(|f| !f.trim().is_empty())
+    {
+        return Err(ScimError::invalid_filter(
+            "the filter names an attribute no resource type has",
+        ));
+    }
+    if let Some(by) = &params.sort_by
+        && start.is_some()
+        && !sort_known
+    {
+        return Err(ScimError::invalid_filter(format!(
+            "sortBy names no attribute of any resource type: {by:?}"
+        )));
+    }
+    if params.sort_by.is_some() {
+        // Each type's page is sorted; merge them (stable: ties keep the type order).
+        match params.sort_order.unwrap_or(SortOrder::Ascending) {
+            SortOrder::Descending => window.sort_by(|a, b| b.0.order(&a.0)),
+            SortOrder::Ascending => window.sort_by(|a, b| a.0.order(&b.0)),
+        }
     }
     let start = start.unwrap_or(1);
     let skip = usize::try_from(start.saturating_sub(1)).unwrap_or(usize::MAX);
     let take =
         usize::try_from(count.unwrap_or(req.server.limits.max_results)).unwrap_or(usize::MAX);
-    let resources: Vec<Resource> = window.into_iter().skip(skip).take(take).collect();
+    let resources: Vec<Resource> = window
+        .into_iter()
+        .skip(skip)
+        .take(take)
+        .map(|(_, r)| r)
+        .collect();
     let body = ListResponse::new(total, start, resources);
     Ok(response::json(StatusCode::OK, &body))
+}
+
+/// The sort key of a resource for merging root-search pages, ordered as stores order keys
+/// (RFC 7644 §3.4.2.3): booleans, numbers, strings (folded unless `caseExact`), and
+/// unassigned values last.
+#[derive(Debug, PartialEq, PartialOrd)]
+enum MergeKey {
+    Bool(bool),
+    Num(f64),
+    Str(String),
+    Missing,
+}
+
+impl MergeKey {
+    fn of(ty: &ResourceType, r: &Resource, sort: Option<&SortSpec>) -> MergeKey {
+        let Some(by) = sort.map(|s| &s.by) else {
+            return MergeKey::Missing;
+        };
+        let case_exact = ty
+            .resolve_parts(by.urn.as_deref(), &by.name, by.sub_attr.as_deref())
+            .is_some_and(|a| a.definition().case_exact);
+        let mut v = match &by.urn {
+            Some(u) => r.get(u).and_then(|e| e.get(&by.name)),
+            None => r.get(&by.name),
+        };
+        // Multi-valued: the primary value, else the first.
+        if let Some(Value::Array(items)) = v {
+            v = items
+                .iter()
+                .find(|i| i.get("primary") == Some(&Value::Bool(true)))
+                .or_else(|| items.first());
+        }
+        if let Some(sub) = &by.sub_attr {
+            v = v.and_then(|x| x.get(sub));
+        } else if let Some(Value::Object(o)) = v {
+            v = o.get("value");
+        }
+        match v {
+            Some(Value::Bool(b)) => MergeKey::Bool(*b),
+            Some(Value::Number(n)) => n.as_f64().map_or(MergeKey::Missing, MergeKey::Num),
+            Some(Value::String(s)) if case_exact => MergeKey::Str(s.clone()),
+            Some(Value::String(s)) => MergeKey::Str(s.to_lowercase()),
+            _ => MergeKey::Missing,
+        }
+    }
+
+    fn order(&self, other: &MergeKey) -> std::cmp::Ordering {
+        self.partial_cmp(other).unwrap_or(std::cmp::Ordering::Equal)
+    }
 }
 
 /// Builds the store query from the parameters: filter and sort key resolved against the
 /// schema (400 `invalidFilter` when they name unknown attributes or do not parse), paging
 /// clamped per RFC 7644 §3.4.2.4. With `skip_unknown`, a filter naming an attribute the type
-/// lacks gives `None` instead of an error (root-level search).
+/// lacks gives `None` instead of an error, and a `sortBy` it lacks no sort (root-level search).
 fn list_query(
     req: &Req<'_>,
     ty: &ResourceType,
@@ -338,10 +426,15 @@ fn list_query(
     };
     let sort = match &params.sort_by {
         None => None,
-        Some(by) => Some(SortSpec {
-            by: resolve_sort_key(ty, by)?,
-            order: params.sort_order.unwrap_or(SortOrder::Ascending),
-        }),
+        Some(by) => match resolve_sort_key(ty, by) {
+            Ok(by) => Some(SortSpec {
+                by,
+                order: params.sort_order.unwrap_or(SortOrder::Ascending),
+            }),
+            // Root-level search: this type's resources have no such value.
+            Err(_) if skip_unknown && AttrPath::parse(by).is_ok() => None,
+            Err(e) => return Err(e),
+        },
     };
     let start_index = params.start_index.map_or(1, |s| s.max(1) as u64);
     let count = params.count.map_or(limits.max_results, |c| {
@@ -455,11 +548,22 @@ fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ScimError> {
             "the request has no body; a JSON object is expected",
         ));
     }
-    serde_json::from_slice(body).map_err(|e| match e.classify() {
+    let value: Value = serde_json::from_slice(body).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => ScimError::invalid_value(format!(
             "the request body does not have the expected shape: {e}"
         )),
         _ => ScimError::invalid_syntax(format!("the request body is not valid JSON: {e}")),
+    })?;
+    // Every SCIM request body is a JSON object; serde would read e.g. `[]` as a struct.
+    if !value.is_object() {
+        return Err(ScimError::invalid_value(
+            "the request body must be a JSON object",
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| {
+        ScimError::invalid_value(format!(
+            "the request body does not have the expected shape: {e}"
+        ))
     })
 }
 

@@ -15,13 +15,14 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::convert::Infallible;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use scim_core::message::SortOrder;
 use scim_core::{DateTime, Projection, Resource, ResourceType, ScimError, Uniqueness};
-use scim_filter::{CompValue, Matcher};
+use scim_filter::{AttrPath, CompValue, CompareOp, Filter, FilterVisitor};
 use scim_patch::{Patch, ValueIndex};
 use serde_json::{Map, Value};
 
@@ -160,6 +161,7 @@ impl ResourceStore for InMemoryStore {
             coll.index(&id, &resource);
             let members = has_members(&ty).then(|| ValueIndex::new(&resource, "members"));
             for member in member_ids(&resource) {
+                data.touch_entity(&member, seq);
                 data.groups_of.entry(member).or_default().insert(id.clone());
             }
             let coll = data.collection(&ty);
@@ -181,10 +183,10 @@ impl ResourceStore for InMemoryStore {
         &self,
         ctx: &RequestContext,
         id: &str,
-        _projection: &Projection,
+        projection: &Projection,
     ) -> Result<Option<Resource>, StoreError> {
         let ty = ctx.resource_type().clone();
-        self.read(ctx, |data| data.render(&ty, ctx, id))
+        self.read(ctx, |data| data.render_for(&ty, ctx, id, projection))
     }
 
     async fn list(&self, ctx: &RequestContext, query: &ListQuery) -> Result<Page, StoreError> {
@@ -193,16 +195,28 @@ impl ResourceStore for InMemoryStore {
             Some(f) => Some(f.compile(&ty).map_err(ScimError::from)?),
             None => None,
         };
+        // `User.groups` is derived on read: a filter or sort key that reads it must see it.
+        let derived = ty.schema.attribute("groups").is_some()
+            && (query.filter.as_ref().is_some_and(|f| reads(f, "groups"))
+                || query
+                    .sort
+                    .as_ref()
+                    .is_some_and(|s| s.by.urn.is_none() && s.by.name == "groups"));
         self.read(ctx, |data| {
             let Some(coll) = data.collections.get(&ty.name) else {
                 return Page::default();
+            };
+            let keep = |e: &&Entry| match &matcher {
+                None => true,
+                Some(m) if derived => m.matches(&data.with_derived(&ty, ctx, e)),
+                Some(m) => m.matches(&e.resource),
             };
             let mut hits: Vec<&Entry> = match query.filter.as_ref().and_then(|f| coll.lookup(f)) {
                 Some(ids) => {
                     let mut v: Vec<&Entry> = ids
                         .iter()
                         .filter_map(|id| coll.by_id.get(id))
-                        .filter(|e| matches(matcher.as_ref(), e))
+                        .filter(keep)
                         .collect();
                     v.sort_by_key(|e| e.seq);
                     v
@@ -211,7 +225,7 @@ impl ResourceStore for InMemoryStore {
                     .order
                     .values()
                     .filter_map(|id| coll.by_id.get(id))
-                    .filter(|e| matches(matcher.as_ref(), e))
+                    .filter(keep)
                     .collect(),
             };
             if let Some(sort) = &query.sort {
@@ -225,7 +239,14 @@ impl ResourceStore for InMemoryStore {
                     .unwrap_or(false);
                 let mut keyed: Vec<(SortKey, &Entry)> = hits
                     .into_iter()
-                    .map(|e| (SortKey::of(&e.resource, &sort.by, def), e))
+                    .map(|e| {
+                        let key = if derived {
+                            SortKey::of(&data.with_derived(&ty, ctx, e), &sort.by, def)
+                        } else {
+                            SortKey::of(&e.resource, &sort.by, def)
+                        };
+                        (key, e)
+                    })
                     .collect();
                 keyed.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.seq.cmp(&b.1.seq)));
                 if sort.order == SortOrder::Descending {
@@ -310,9 +331,15 @@ impl ResourceStore for InMemoryStore {
             };
             coll.order.remove(&entry.seq);
             coll.unindex(id, &entry.resource);
-            // A deleted group leaves its members' `groups`.
-            for m in member_ids(&entry.resource) {
-                data.unlink(&m, id);
+            // A deleted group leaves its members' `groups` (which changes their version).
+            let members = member_ids(&entry.resource);
+            if !members.is_empty() {
+                data.seq += 1;
+                let seq = data.seq;
+                for m in members {
+                    data.unlink(&m, id);
+                    data.touch_entity(&m, seq);
+                }
             }
             // A deleted member leaves every group.
             if let Some(groups) = data.groups_of.remove(id) {
@@ -341,6 +368,7 @@ impl ResourceStore for InMemoryStore {
         id: &str,
         patch: &Patch<'_>,
         expected: Precondition<'_>,
+        projection: &Projection,
     ) -> Result<PatchResult, StoreError> {
         let ty = ctx.resource_type().clone();
         self.write(ctx, |data| {
@@ -361,7 +389,7 @@ impl ResourceStore for InMemoryStore {
                 let (new, outcome) = patch.apply_to_copy(&old)?;
                 if !outcome.changed() {
                     return Ok(PatchResult {
-                        resource: data.render(&ty, ctx, id).unwrap_or(old),
+                        resource: data.render_for(&ty, ctx, id, projection).unwrap_or(old),
                         changed: false,
                     });
                 }
@@ -385,12 +413,14 @@ impl ResourceStore for InMemoryStore {
                     if let Some(delta) = outcome.members() {
                         for m in delta.removed_ids() {
                             data.unlink(m, id);
+                            data.touch_entity(m, seq);
                         }
                         for m in delta.added_ids() {
                             data.groups_of
                                 .entry(m.to_owned())
                                 .or_default()
                                 .insert(id.to_owned());
+                            data.touch_entity(m, seq);
                         }
                     }
                     if outcome.is_modified("externalId") {
@@ -416,14 +446,14 @@ impl ResourceStore for InMemoryStore {
                 } else {
                     return Ok(PatchResult {
                         resource: data
-                            .render(&ty, ctx, id)
+                            .render_for(&ty, ctx, id, projection)
                             .ok_or_else(|| StoreError::NotFound(id.to_owned()))?,
                         changed: false,
                     });
                 }
             }
             let resource = data
-                .render(&ty, ctx, id)
+                .render_for(&ty, ctx, id, projection)
                 .ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
             Ok(PatchResult {
                 resource,
@@ -433,8 +463,43 @@ impl ResourceStore for InMemoryStore {
     }
 }
 
-fn matches(matcher: Option<&Matcher>, e: &Entry) -> bool {
-    matcher.is_none_or(|m| m.matches(&e.resource))
+/// Whether a resolved filter reads the core top-level attribute `name`.
+fn reads(filter: &Filter, name: &str) -> bool {
+    struct Reads<'a>(&'a str);
+    impl Reads<'_> {
+        fn is(&self, path: &AttrPath) -> bool {
+            path.urn.is_none() && path.name == self.0
+        }
+    }
+    impl FilterVisitor for Reads<'_> {
+        type Output = bool;
+        type Error = Infallible;
+        fn compare(
+            &mut self,
+            p: &AttrPath,
+            _: CompareOp,
+            _: &CompValue,
+        ) -> Result<bool, Infallible> {
+            Ok(self.is(p))
+        }
+        fn present(&mut self, p: &AttrPath) -> Result<bool, Infallible> {
+            Ok(self.is(p))
+        }
+        fn and(&mut self, operands: Vec<bool>) -> Result<bool, Infallible> {
+            Ok(operands.contains(&true))
+        }
+        fn or(&mut self, operands: Vec<bool>) -> Result<bool, Infallible> {
+            Ok(operands.contains(&true))
+        }
+        fn not(&mut self, inner: bool) -> Result<bool, Infallible> {
+            Ok(inner)
+        }
+        fn value_path(&mut self, p: &AttrPath, _: &Filter) -> Result<bool, Infallible> {
+            Ok(self.is(p))
+        }
+    }
+    let Ok(found) = filter.accept(&mut Reads(name));
+    found
 }
 
 impl TenantData {
@@ -463,13 +528,24 @@ impl TenantData {
     fn commit(&mut self, ty: &ResourceType, id: &str, old: &Resource, new: Resource) {
         let new_members = has_members(ty).then(|| ValueIndex::new(&new, "members"));
         let new_ids: std::collections::HashSet<String> = member_ids(&new).into_iter().collect();
+        let renamed = old.get("displayName") != new.get("displayName");
+        let seq = self.seq;
         for m in member_ids(old) {
             if !new_ids.contains(&m) {
                 self.unlink(&m, id);
+                self.touch_entity(&m, seq);
             }
         }
         for m in new_ids {
-            self.groups_of.entry(m).or_default().insert(id.to_owned());
+            let added = self
+                .groups_of
+                .entry(m.clone())
+                .or_default()
+                .insert(id.to_owned());
+            if added || renamed {
+                // The member's derived `groups` changed: so does its version.
+                self.touch_entity(&m, seq);
+            }
         }
         let coll = self.collection(ty);
         coll.unindex(id, old);
@@ -477,6 +553,17 @@ impl TenantData {
         if let Some(e) = coll.by_id.get_mut(id) {
             e.resource = new;
             e.members = new_members;
+        }
+    }
+
+    /// Gives the resource `id` (of any type) a new version, because something derived from
+    /// other resources (its `groups`) changed.
+    fn touch_entity(&mut self, id: &str, seq: u64) {
+        for coll in self.collections.values_mut() {
+            if let Some(e) = coll.by_id.get_mut(id) {
+                touch(&mut e.resource, seq);
+                return;
+            }
         }
     }
 
@@ -493,6 +580,29 @@ impl TenantData {
     fn render(&self, ty: &ResourceType, ctx: &RequestContext, id: &str) -> Option<Resource> {
         let e = self.collections.get(&ty.name)?.by_id.get(id)?;
         Some(self.with_derived(ty, ctx, e))
+    }
+
+    /// Like [`TenantData::render`], without copying a `members` array the projection
+    /// excludes (a large group's members dominate the cost of a copy).
+    fn render_for(
+        &self,
+        ty: &ResourceType,
+        ctx: &RequestContext,
+        id: &str,
+        projection: &Projection,
+    ) -> Option<Resource> {
+        let e = self.collections.get(&ty.name)?.by_id.get(id)?;
+        if e.members.is_none() || projection.may_include(ty, "members") {
+            return Some(self.with_derived(ty, ctx, e));
+        }
+        let map: Map<String, Value> = e
+            .resource
+            .as_map()
+            .iter()
+            .filter(|(k, _)| k.as_str() != "members")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        Some(Resource::from_map(map))
     }
 
     fn with_derived(&self, ty: &ResourceType, ctx: &RequestContext, e: &Entry) -> Resource {

@@ -197,7 +197,8 @@ impl ScimServer {
         {
             return response::unauthorized(&e.into());
         }
-        if body.len() > inner.limits.max_payload {
+        let has_body = matches!(parts.method, Method::POST | Method::PUT | Method::PATCH);
+        if has_body && body.len() > inner.limits.max_payload {
             return response::error(&ScimError::payload_too_large(format!(
                 "the request body has {} bytes; the limit is {}",
                 body.len(),

@@ -86,6 +86,9 @@ pub trait ResourceStore: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
 
     /// Applies a PATCH to the resource `id`, if `expected` holds, and returns the result.
+    /// `projection` says what the response will show: like for [`ResourceStore::get`], a store
+    /// may leave out of the returned resource what it excludes (e.g. the `members` of a large
+    /// group under `excludedAttributes=members`, or everything when the server answers 204).
     ///
     /// The default implementation reads the resource, applies `patch` to a copy, and writes it
     /// back with [`Precondition::Version`] of what it read, retrying up to
@@ -98,7 +101,9 @@ pub trait ResourceStore: Send + Sync + 'static {
         id: &str,
         patch: &scim_patch::Patch<'_>,
         expected: Precondition<'_>,
+        projection: &Projection,
     ) -> Result<PatchResult, StoreError> {
+        let _ = projection;
         let mut attempts = 0;
         loop {
             attempts += 1;
@@ -183,8 +188,9 @@ impl<T: ResourceStore + ?Sized> ResourceStore for Arc<T> {
         id: &str,
         patch: &scim_patch::Patch<'_>,
         expected: Precondition<'_>,
+        projection: &Projection,
     ) -> Result<PatchResult, StoreError> {
-        (**self).patch(ctx, id, patch, expected).await
+        (**self).patch(ctx, id, patch, expected, projection).await
     }
 }
 

@@ -4,8 +4,10 @@
 //!   `shared/corpus/patches.json` on its target (`user.json` or the 100-member `group.json`);
 //!   `apply` is in place, the setup clone excluded.
 //! - `clone/{user, group}`: `Resource::clone` of the two targets.
-//! - `members/{add, remove}/{10, 10000}/{index, scan}`: adding or removing one member of a group
-//!   of 10 or 10,000, with a caller's [`ValueIndex`] or without (scan).
+//! - `members/{10, 10000}/{add, remove}/{index, scan, apply_to_copy}`: adding or removing one
+//!   member of a group of 10 or 10,000 kept in memory and patched in place, with a caller's
+//!   [`ValueIndex`] or without (scan); and, for comparison, on a fresh copy each time.
+//! - `members/{10, 10000}/clone`: the clone of those groups.
 //!
 //! Run: `cargo bench -p scim-patch -- --warm-up-time 1 --measurement-time 3`.
 
@@ -18,6 +20,7 @@
 )]
 
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use scim_core::message::PatchRequest;
@@ -107,55 +110,68 @@ fn corpus(c: &mut Criterion) {
     }
 }
 
+/// Times `op` on a long-lived group, undoing it (untimed) after each run, as a store that keeps
+/// its groups in memory would apply one PATCH after another.
+fn in_place(
+    iters: u64,
+    group: &mut Resource,
+    mut index: Option<&mut ValueIndex>,
+    op: &Patch<'_>,
+    undo: &Patch<'_>,
+) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let start = Instant::now();
+        let outcome = match index.as_deref_mut() {
+            Some(idx) => op.apply_indexed(group, idx),
+            None => op.apply(group),
+        };
+        total += start.elapsed();
+        assert!(black_box(outcome).is_ok_and(|o| o.changed()));
+        let restored = match index.as_deref_mut() {
+            Some(idx) => undo.apply_indexed(group, idx),
+            None => undo.apply(group),
+        };
+        assert!(restored.is_ok_and(|o| o.changed()));
+    }
+    total
+}
+
 fn members(c: &mut Criterion) {
     let groups = ResourceType::group();
     let opts = PatchOptions::default();
-    let add = Patch::parse(
-        &request(json!([{"op": "add", "path": "members", "value": [
-            {"value": "2819c223-7f76-453a-919d-413861904646", "display": "Babs Jensen"}
-        ]}])),
-        &groups,
-        &opts,
-    )
-    .unwrap();
+    let parse = |ops: Value| Patch::parse(&request(ops), &groups, &opts).unwrap();
+    let newcomer = "2819c223-7f76-453a-919d-413861904646";
+    let add = parse(
+        json!([{"op": "add", "path": "members", "value": [{"value": newcomer, "display": "Babs Jensen"}]}]),
+    );
+    let remove_newcomer =
+        parse(json!([{"op": "remove", "path": format!("members[value eq \"{newcomer}\"]")}]));
     for n in [10usize, 10_000] {
         let group = group_of(n);
-        let index = ValueIndex::new(&group, "members");
         let middle = format!("{:08x}-6245-4190-8e05-00816be7344a", n / 2);
-        let remove = Patch::parse(
-            &request(json!([{"op": "remove", "path": format!("members[value eq \"{middle}\"]")}])),
-            &groups,
-            &opts,
-        )
-        .unwrap();
+        let remove =
+            parse(json!([{"op": "remove", "path": format!("members[value eq \"{middle}\"]")}]));
+        let re_add = parse(
+            json!([{"op": "add", "path": "members", "value": [{"value": middle, "display": "x"}]}]),
+        );
         let mut g = c.benchmark_group(format!("members/{n}"));
         g.bench_function("clone", |b| b.iter(|| black_box(&group).clone()));
-        for (op, patch) in [("add", &add), ("remove", &remove)] {
-            g.bench_function(format!("{op}/index"), |b| {
-                b.iter_batched(
-                    || (group.clone(), index.clone()),
-                    |(mut r, mut idx)| {
-                        let outcome = patch.apply_indexed(&mut r, &mut idx).unwrap();
-                        assert_eq!(
-                            outcome
-                                .members()
-                                .map(|d| d.added().len() + d.removed().len()),
-                            Some(1)
-                        );
-                        (r, idx, outcome)
-                    },
-                    BatchSize::LargeInput,
-                )
+        for (name, op, undo) in [
+            ("add", &add, &remove_newcomer),
+            ("remove", &remove, &re_add),
+        ] {
+            g.bench_function(format!("{name}/index"), |b| {
+                let mut r = group.clone();
+                let mut idx = ValueIndex::new(&r, "members");
+                b.iter_custom(|iters| in_place(iters, &mut r, Some(&mut idx), op, undo));
             });
-            g.bench_function(format!("{op}/scan"), |b| {
-                b.iter_batched(
-                    || group.clone(),
-                    |mut r| {
-                        let outcome = patch.apply(&mut r).unwrap();
-                        (r, outcome)
-                    },
-                    BatchSize::LargeInput,
-                )
+            g.bench_function(format!("{name}/scan"), |b| {
+                let mut r = group.clone();
+                b.iter_custom(|iters| in_place(iters, &mut r, None, op, undo));
+            });
+            g.bench_function(format!("{name}/apply_to_copy"), |b| {
+                b.iter(|| op.apply_to_copy(black_box(&group)).unwrap());
             });
         }
         g.finish();

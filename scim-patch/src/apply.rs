@@ -909,21 +909,26 @@ impl<'p> Session<'_, '_, 'p> {
                 let path = format!("{}.{}", slot.canonical(), sub.name);
                 let add = matches!(action, Action::Add(_));
                 for &pos in &matched {
-                    let Some(elem) = self.elem(key, pos) else {
+                    let Some(cur) = self.elem(key, pos).and_then(Value::as_object) else {
                         continue;
                     };
-                    let mut new = elem.clone();
-                    if let Some(obj) = new.as_object_mut() {
-                        set_sub(obj, sub, v, add);
+                    let mut probe = Map::new();
+                    if let Some(old) = cur.get(&sub.name) {
+                        probe.insert(sub.name.clone(), old.clone());
                     }
-                    if &new == elem {
+                    set_sub(&mut probe, sub, v, add);
+                    let new_sub = probe.remove(&sub.name).unwrap_or(Value::Null);
+                    let old_sub = cur.get(&sub.name);
+                    if old_sub == Some(&new_sub) {
                         continue;
                     }
-                    if sub.mutability == Mutability::Immutable && elem.get(&sub.name).is_some() {
+                    if sub.mutability == Mutability::Immutable && old_sub.is_some() {
                         return Err(immutable(at, &path));
                     }
-                    check_required_subs(at, slot.attr, &slot.canonical(), &new)?;
-                    self.edit(key, keyed, pos, new);
+                    let name = sub.name.clone();
+                    self.edit_with(key, keyed, pos, |obj| {
+                        obj.insert(name, new_sub);
+                    });
                 }
                 self.enforce_primary(key, slot.attr, keyed, &matched);
             }
@@ -1173,6 +1178,31 @@ impl<'p> Session<'_, '_, 'p> {
         }
     }
 
+    /// Changes the (object) value at `pos` in place; member-like arrays journal the old value.
+    fn edit_with(
+        &mut self,
+        key: Key<'p>,
+        keyed: bool,
+        pos: usize,
+        f: impl FnOnce(&mut Map<String, Value>),
+    ) {
+        if keyed {
+            if let Some(mut new) = self.elem(key, pos).cloned() {
+                if let Some(obj) = new.as_object_mut() {
+                    f(obj);
+                }
+                self.edit(key, keyed, pos, new);
+            }
+            return;
+        }
+        if let Some(obj) = array_mut(self.map, key)
+            .and_then(|a| a.get_mut(pos))
+            .and_then(Value::as_object_mut)
+        {
+            f(obj);
+        }
+    }
+
     /// Replaces a member-like array wholesale, moving the old one into the journal.
     fn replace_all_keyed(&mut self, key: Key<'p>, values: &[Value]) {
         self.begin_keyed(key);
@@ -1370,12 +1400,9 @@ impl<'p> Session<'_, '_, 'p> {
             .map(|(p, _)| p)
             .collect();
         for p in losers {
-            if let Some(mut v) = self.elem(key, p).cloned() {
-                if let Some(obj) = v.as_object_mut() {
-                    obj.remove("primary");
-                }
-                self.edit(key, keyed, p, v);
-            }
+            self.edit_with(key, keyed, p, |obj| {
+                obj.remove("primary");
+            });
         }
     }
 }

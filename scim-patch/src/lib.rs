@@ -124,3 +124,17 @@ pub use members::{MemberChange, MemberPlan};
 pub use options::PatchOptions;
 pub use outcome::{MultiValuedDelta, PatchOutcome};
 pub use patch::Patch;
+
+#[cfg(test)]
+mod tests {
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn public_types_are_send_and_sync() {
+        assert_send_sync::<crate::Patch<'static>>();
+        assert_send_sync::<crate::PatchError>();
+        assert_send_sync::<crate::PatchOutcome>();
+        assert_send_sync::<crate::ValueIndex>();
+        assert_send_sync::<crate::MemberPlan<'static>>();
+    }
+}

@@ -4,6 +4,12 @@
 
 use std::time::Instant;
 
+/// The README's examples compile (and the `scim-core` one runs) as doctests of this crate,
+/// which has every dependency they use.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
+
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};

@@ -1,0 +1,56 @@
+//! Run with: `cargo run --release -p scim-example-actix [-- --listen 127.0.0.1:8080 --base-path /scim/v2]`
+//!
+//! The same server as `scim-example-axum`, on actix-web 4: the in-memory store behind a bearer
+//! token from `SCIM_TOKEN` (or generated and printed at start-up).
+
+use std::error::Error;
+
+use actix_web::{App, HttpServer};
+use scim_http::{BearerTokens, InMemoryStore, ScimServer};
+
+#[actix_web::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+
+    let mut listen = "127.0.0.1:8080".to_owned();
+    let mut base_path = "/scim/v2".to_owned();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--listen" => listen = args.next().ok_or("--listen needs an address")?,
+            "--base-path" => base_path = args.next().ok_or("--base-path needs a path")?,
+            other => return Err(format!("unknown argument {other:?}").into()),
+        }
+    }
+    let token = match std::env::var("SCIM_TOKEN") {
+        Ok(t) if !t.is_empty() => t,
+        _ => format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        ),
+    };
+    let server = ScimServer::builder()
+        .base_path(base_path.trim_end_matches('/'))
+        .store(InMemoryStore::new())
+        .authenticator(BearerTokens::single(token.clone()))
+        .build()?;
+
+    let http = HttpServer::new({
+        let server = server.clone();
+        move || App::new().configure(scim_example_actix::configure(server.clone()))
+    })
+    .bind(&listen)?;
+    for addr in http.addrs() {
+        println!("SCIM 2.0 service provider listening on http://{addr}");
+        println!("Tenant URL:   http://{addr}{}", server.base_path());
+    }
+    println!("Secret Token: {token}");
+    http.run().await?;
+    Ok(())
+}

@@ -1,0 +1,281 @@
+#!/usr/bin/env bash
+# Loopback load test of the SCIM axum example against a bare-axum baseline.
+#
+#   bash examples/load/run.sh            # from anywhere; takes about 2 minutes
+#
+# What it does, all on 127.0.0.1:
+#   1. installs the load tool if missing: wrk (Debian's `apt-get install -y wrk`). wrk, not
+#      oha, because its Lua scripts vary the request *body* per request: POST /Users needs a
+#      new userName every time (a fixed body gives 409 after the first) and a group member add
+#      needs a new member every time (a repeated add is a no-op); oha varies only URLs.
+#   2. builds `scim-example-axum` and `scim-example-baseline` in release;
+#   3. starts the SCIM example on a free port (RUST_LOG=warn: no per-request log line; set
+#      SCIM_LOG=info to measure with it) and seeds 10,000 users and 100 groups of 20 members
+#      over HTTP (seed.py);
+#   4. runs each workload with wrk for DURATION seconds (at most 10; default 10), THREADS
+#      wrk threads (default 2) and CONNS keep-alive connections (default 32), requests varied
+#      per request by scim.lua:
+#        lookup      GET /Users?filter=userName eq "user{i}@example.com"
+#        get_id      GET /Users/{id}
+#        page        GET /Users?startIndex=N&count=100
+#        patch_user  PATCH /Users/{id}, replace displayName (a new value every time)
+#        group_add   PATCH /Groups/{gid}, add one member (a new (group, user) pair every time)
+#        post_user   POST /Users (a new userName every time)
+#      and reads the server's utime+stime from /proc/PID/stat before and after each run;
+#   5. starts the baseline (examples/baseline-axum) with 10,000 users beside it; lookup and
+#      get_id run on the example and then at once on the baseline (the pairs first, so slow
+#      drifts of a shared machine hit both alike), then the other workloads on the example;
+#   6. prints a markdown table (also written to $OUT/results.md) and PASS/FAIL for the
+#      target: the example's lookup and GET by id reach at least 70% of the baseline's req/s.
+#
+# Columns: req/s = completed requests / wrk's measured duration; p50/p99 = wrk's latency
+# percentiles (ms); CPU µs/req = server process CPU time (user+system, all threads) during the
+# run / completed requests; non-2xx = answers with status >= 400 (wrk counts them as
+# completed requests), socket errors = connect/read/write errors and timeouts (5 s); % of baseline = req/s over the baseline's for the same GET;
+# wrk µs/req = the load tool's own CPU per request; other load = CPU used by everything else
+# on the machine during the run, as a share of all cores (from /proc/stat; should be ~0).
+# Client and server share this machine's cores, so req/s is a property of the pair; CPU µs/req
+# is the server's own cost.
+#
+# Environment: DURATION (s, 1..10), THREADS, CONNS, USERS (default 10000), SEED_GROUPS (100),
+# SCIM_LOG (default warn), OUT (a directory for the logs and data; default a new temp dir),
+# SKIP_BUILD=1 (use the binaries already in target/release).
+# Exit status: non-zero only when a tool fails (build, seeding, wrk, a server dying), not when
+# the 70% target is missed.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+DURATION="${DURATION:-10}"
+THREADS="${THREADS:-2}"
+CONNS="${CONNS:-32}"
+USERS="${USERS:-10000}"
+GROUPS_N="${SEED_GROUPS:-100}"
+SCIM_LOG="${SCIM_LOG:-warn}"
+OUT="${OUT:-$(mktemp -d /tmp/scim-load.XXXXXX)}"
+TOKEN="load-$RANDOM$RANDOM$RANDOM"
+RUN_ID="$(date +%s)"
+TARGET_PCT=70
+mkdir -p "$OUT"
+
+if ! [[ "$DURATION" =~ ^[0-9]+$ ]] || (( DURATION < 1 || DURATION > 10 )); then
+  echo "run.sh: DURATION must be 1..10 seconds" >&2
+  exit 2
+fi
+
+started_at=$SECONDS
+log() { printf '[run.sh %3ds] %s\n' "$((SECONDS - started_at))" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+SCIM_PID=""
+BASE_PID=""
+stop_servers() {
+  local pid
+  for pid in "$SCIM_PID" "$BASE_PID"; do
+    if [[ -n "$pid" ]]; then
+      kill "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
+  SCIM_PID=""
+  BASE_PID=""
+}
+trap stop_servers EXIT
+trap 'exit 130' INT TERM
+
+# --- 1. the load tool ---------------------------------------------------------------------
+if ! command -v wrk >/dev/null 2>&1; then
+  log "installing wrk (apt-get)"
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y wrk >"$OUT/apt.log" 2>&1; then
+    apt-get update >>"$OUT/apt.log" 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y wrk >>"$OUT/apt.log" 2>&1 \
+      || die "could not install wrk (see $OUT/apt.log)"
+  fi
+fi
+command -v python3 >/dev/null 2>&1 || die "python3 is needed for seed.py"
+
+# --- 2. build -----------------------------------------------------------------------------
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+  log "building scim-example-axum and scim-example-baseline (release)"
+  (cd "$ROOT" && cargo build --release -p scim-example-axum -p scim-example-baseline) \
+    >"$OUT/build.log" 2>&1 || die "cargo build failed (see $OUT/build.log)"
+fi
+TARGET_DIR="$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps 2>/dev/null \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+SCIM_BIN="$TARGET_DIR/release/scim-example-axum"
+BASE_BIN="$TARGET_DIR/release/scim-example-baseline"
+[[ -x "$SCIM_BIN" && -x "$BASE_BIN" ]] || die "binaries missing in $TARGET_DIR/release"
+
+# The source measured: the commit, and a digest of uncommitted changes to tracked files.
+TREE="$(cd "$ROOT" && { git rev-parse --short HEAD 2>/dev/null || echo unknown; })"
+if (cd "$ROOT" && ! git diff --quiet HEAD 2>/dev/null); then
+  TREE="$TREE + uncommitted changes $(cd "$ROOT" && git diff HEAD | sha256sum | cut -c1-12)"
+fi
+
+# --- helpers ------------------------------------------------------------------------------
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_ready PID PORT: until the port accepts connections (at most 10 s).
+wait_ready() {
+  local pid=$1 port=$2
+  for _ in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || die "the server exited (see $OUT/*.log)"
+    if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  die "the server did not listen on 127.0.0.1:$port within 10 s"
+}
+
+CLK_TCK="$(getconf CLK_TCK)"
+# cpu_ticks PID: utime + stime of the whole process (all threads), in clock ticks.
+cpu_ticks() {
+  # Fields after the ")" closing comm: state is 3, utime 14, stime 15 (1-based, of the
+  # whole line); after stripping "pid (comm) " they are 12th and 13th.
+  local stat rest
+  stat="$(cat "/proc/$1/stat")" || die "the server (pid $1) is gone"
+  rest="${stat##*) }"
+  awk '{ print $12 + $13 }' <<<"$rest"
+}
+
+# machine_ticks: "BUSY TOTAL" clock ticks of all cores since boot, from /proc/stat.
+machine_ticks() {
+  awk '/^cpu / { total = 0; for (i = 2; i <= 9; i++) total += $i; print total - $5 - $6, total }' /proc/stat
+}
+
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+declare -A RPS P50 P99 CPU NON2XX ERRS WRK_CPU OTHER
+# measure NAME WORKLOAD PID PORT USERS_TSV GROUPS_TSV
+measure() {
+  local name=$1 workload=$2 pid=$3 port=$4 users_tsv=$5 groups_tsv=$6
+  local before after out line
+  kill -0 "$pid" 2>/dev/null || die "the server died before $name"
+  log "$name: wrk -t$THREADS -c$CONNS -d${DURATION}s ($workload)"
+  local sys_before sys_after
+  sys_before="$(machine_ticks)"
+  before="$(cpu_ticks "$pid")"
+  # timeout: wrk stops itself after DURATION; this only guards against a hang. `times` in the
+  # command substitution's subshell reports wrk's CPU time (its children's) on its last line.
+  if ! out="$(WRK_THREADS=$THREADS timeout $((DURATION + 20)) wrk -t"$THREADS" -c"$CONNS" \
+      -d"${DURATION}s" --timeout 5s -s "$HERE/scim.lua" "http://127.0.0.1:$port" \
+      -- "$workload" "$users_tsv" "$groups_tsv" "$TOKEN" "$RUN_ID" 2>&1 && times)"; then
+    printf '%s\n' "$out" >"$OUT/wrk-$name.log"
+    die "wrk failed for $name (see $OUT/wrk-$name.log)"
+  fi
+  after="$(cpu_ticks "$pid")"
+  sys_after="$(machine_ticks)"
+  printf '%s\n' "$out" >"$OUT/wrk-$name.log"
+  line="$(grep '^RESULT ' <<<"$out" | tail -1)" || die "no RESULT from wrk for $name"
+  local -A r=()
+  local kv
+  for kv in ${line#RESULT }; do r[${kv%%=*}]=${kv#*=}; done
+  local requests=${r[requests]} duration_us=${r[duration_us]} p50=${r[p50_us]} p99=${r[p99_us]}
+  local non2xx=${r[non2xx]} errors=${r[errors]}
+  (( requests > 0 )) || die "wrk completed no request for $name"
+  RPS[$name]="$(awk -v r="$requests" -v d="$duration_us" 'BEGIN { printf "%.0f", r / (d / 1e6) }')"
+  P50[$name]="$(awk -v x="$p50" 'BEGIN { printf "%.2f", x / 1000 }')"
+  P99[$name]="$(awk -v x="$p99" 'BEGIN { printf "%.2f", x / 1000 }')"
+  CPU[$name]="$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="$requests" \
+    'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
+  NON2XX[$name]=$non2xx
+  ERRS[$name]=$errors
+  # wrk's CPU: the last line of `times` is "XmY.YYYs XmY.YYYs" (user, system) of children.
+  local wrk_s
+  wrk_s="$(tail -1 <<<"$out" | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]); t += a[1] * 60 + a[2] } print t }')"
+  WRK_CPU[$name]="$(awk -v s="$wrk_s" -v n="$requests" 'BEGIN { printf "%.1f", s * 1e6 / n }')"
+  # Everything else busy on the machine meanwhile, as a share of all cores.
+  read -r b0 t0 <<<"$sys_before"
+  read -r b1 t1 <<<"$sys_after"
+  OTHER[$name]="$(awk -v busy=$((b1 - b0)) -v total=$((t1 - t0)) -v srv=$((after - before)) \
+    -v wrk="$wrk_s" -v hz="$CLK_TCK" \
+    'BEGIN { o = (busy - srv - wrk * hz) / total * 100; if (o < 0) o = 0; printf "%.0f", o }')"
+  log "$name: ${RPS[$name]} req/s, p50 ${P50[$name]} ms, p99 ${P99[$name]} ms, server ${CPU[$name]} µs CPU/req, wrk ${WRK_CPU[$name]} µs CPU/req, other load ${OTHER[$name]}%, $non2xx non-2xx, $errors socket errors"
+}
+
+# --- 3. the servers: the SCIM example, seeded, and the baseline ---------------------------
+# Both run for the whole test (an idle server costs nothing) so that each GET is measured on
+# the example and right after on the baseline: slow drifts of the machine hit both alike.
+PORT="$(free_port)"
+log "starting scim-example-axum on 127.0.0.1:$PORT (RUST_LOG=$SCIM_LOG)"
+SCIM_TOKEN="$TOKEN" RUST_LOG="$SCIM_LOG" "$SCIM_BIN" --listen "127.0.0.1:$PORT" \
+  >"$OUT/scim-example.log" 2>&1 &
+SCIM_PID=$!
+wait_ready "$SCIM_PID" "$PORT"
+log "seeding $USERS users and $GROUPS_N groups"
+python3 "$HERE/seed.py" --url "http://127.0.0.1:$PORT/scim/v2" --token "$TOKEN" \
+  --users "$USERS" --groups "$GROUPS_N" --members 20 --workers 4 --deadline 120 \
+  --out-dir "$OUT/scim-data" >"$OUT/seed.log" 2>&1 || die "seeding failed (see $OUT/seed.log)"
+log "$(cat "$OUT/seed.log")"
+SEEDED_RSS="$(rss_kib "$SCIM_PID")"
+
+BASE_PORT="$(free_port)"
+log "starting scim-example-baseline on 127.0.0.1:$BASE_PORT with $USERS users"
+SCIM_TOKEN="$TOKEN" "$BASE_BIN" --listen "127.0.0.1:$BASE_PORT" --users "$USERS" \
+  --ids-out "$OUT/baseline-users.tsv" >"$OUT/baseline.log" 2>&1 &
+BASE_PID=$!
+wait_ready "$BASE_PID" "$BASE_PORT"
+
+# --- 4. workloads: the two GETs paired with the baseline, then the rest ----------------------
+scim() { measure "$1" "$1" "$SCIM_PID" "$PORT" "$OUT/scim-data/users.tsv" "$OUT/scim-data/groups.tsv"; }
+for w in lookup get_id; do
+  scim "$w"
+  measure "baseline_$w" "$w" "$BASE_PID" "$BASE_PORT" "$OUT/baseline-users.tsv" -
+done
+WORKLOADS=(lookup get_id page patch_user group_add post_user)
+# The writes come last, and POST /Users last of all (it adds users to the store).
+for w in page patch_user group_add post_user; do
+  scim "$w"
+done
+FINAL_RSS="$(rss_kib "$SCIM_PID")"
+stop_servers
+
+# --- 6. the table -------------------------------------------------------------------------
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", a * 100 / b }'; }
+{
+  echo "wrk -t$THREADS -c$CONNS -d${DURATION}s per workload, $USERS users / $GROUPS_N groups, $(nproc) cores shared by client and server, RUST_LOG=$SCIM_LOG; source $TREE"
+  echo
+  echo "| workload | req/s | p50 ms | p99 ms | CPU µs/req | non-2xx / socket errors | % of baseline | wrk µs/req | other load |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  declare -A LABEL=(
+    [lookup]='GET /Users?filter=userName eq "x"'
+    [get_id]='GET /Users/{id}'
+    [page]='GET /Users?startIndex=N&count=100'
+    [patch_user]='PATCH /Users/{id} (replace displayName)'
+    [group_add]='PATCH /Groups/{id} (add 1 member)'
+    [post_user]='POST /Users'
+    [baseline_lookup]='baseline: GET /Users?filter=userName eq "x"'
+    [baseline_get_id]='baseline: GET /Users/{id}'
+  )
+  for w in "${WORKLOADS[@]}" baseline_lookup baseline_get_id; do
+    p=""
+    case $w in
+      lookup | get_id) p="$(pct "${RPS[$w]}" "${RPS[baseline_$w]}")%" ;;
+      baseline_*) p="100%" ;;
+    esac
+    echo "| \`${LABEL[$w]}\` | ${RPS[$w]} | ${P50[$w]} | ${P99[$w]} | ${CPU[$w]} | ${NON2XX[$w]} / ${ERRS[$w]} | $p | ${WRK_CPU[$w]} | ${OTHER[$w]}% |"
+  done
+  echo
+  echo "SCIM example VmRSS: $((SEEDED_RSS / 1024)) MiB after seeding, $((FINAL_RSS / 1024)) MiB after the workloads."
+  echo
+  verdict=PASS
+  for w in lookup get_id; do
+    p="$(pct "${RPS[$w]}" "${RPS[baseline_$w]}")"
+    if (( p < TARGET_PCT )); then verdict=FAIL; fi
+    echo "- $w: $p% of the baseline's req/s (target ≥ $TARGET_PCT%); server CPU ${CPU[$w]} µs/req vs the baseline's ${CPU[baseline_$w]} µs/req"
+  done
+  echo
+  echo "target (lookup and GET by id ≥ $TARGET_PCT% of baseline): $verdict"
+  busy=0
+  for w in "${WORKLOADS[@]}" baseline_lookup baseline_get_id; do
+    if (( ${OTHER[$w]} > 10 )); then busy=1; fi
+  done
+  if (( busy )); then
+    echo
+    echo "WARNING: other processes used more than 10% of the machine during some runs (column 'other load'); req/s and latencies are then understated: rerun on a quiet machine."
+  fi
+} | tee "$OUT/results.md"
+log "done in $((SECONDS - started_at)) s; logs and data in $OUT"

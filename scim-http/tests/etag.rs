@@ -1,0 +1,306 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+//! Versions (RFC 7644 §3.14): `meta.version` on every resource, `ETag` on responses,
+//! `If-Match` on PUT, PATCH and DELETE, `If-None-Match` on GET.
+#![cfg(feature = "memory")]
+
+#[path = "support/http.rs"]
+mod harness;
+
+use harness::*;
+use http::Method;
+use serde_json::{Value, json};
+
+/// A user and its path.
+async fn setup(h: &Harness) -> (Value, String) {
+    let created = h
+        .create("/Users", &json!({"userName": "alice", "title": "Dev"}))
+        .await;
+    let path = format!("/Users/{}", id_of(&created));
+    (created, path)
+}
+
+fn title_patch(title: &str) -> Value {
+    json!([{"op": "replace", "path": "title", "value": title}])
+}
+
+#[tokio::test]
+async fn every_resource_has_a_version_and_responses_carry_it() {
+    let h = harness();
+    let res = h.post("/Users", &user("alice")).await;
+    let created = res.expect(201);
+    let v1 = version_of(&created);
+    assert!(
+        v1.starts_with("W/\"") || v1.starts_with('"'),
+        "an entity tag: {v1}"
+    );
+    assert_eq!(res.header("etag"), Some(v1.clone()));
+    let path = format!("/Users/{}", id_of(&created));
+
+    let res = h.get(&path).await;
+    assert_eq!(res.header("etag"), Some(v1.clone()));
+
+    let res = h
+        .put(&path, &json!({"userName": "alice", "title": "A"}))
+        .await;
+    let v2 = version_of(&res.expect(200));
+    assert_ne!(v2, v1);
+    assert_eq!(res.header("etag"), Some(v2.clone()));
+
+    let res = h.patch(&path, &title_patch("B")).await;
+    let v3 = version_of(&res.expect(200));
+    assert!(v3 != v2 && v3 != v1, "{v1} {v2} {v3}");
+    assert_eq!(res.header("etag"), Some(v3.clone()));
+
+    // Lists carry versions too (no ETag on the list itself is needed).
+    h.create_group("G", &[]).await;
+    for endpoint in ["/Users", "/Groups"] {
+        let list = h.fetch(endpoint).await;
+        for r in list["Resources"].as_array().unwrap() {
+            assert!(r["meta"]["version"].is_string(), "{r}");
+        }
+    }
+    let found = h.fetch("/Users").await;
+    assert_eq!(found["Resources"][0]["meta"]["version"], json!(v3));
+}
+
+#[tokio::test]
+async fn if_match_mismatch_is_412_and_changes_nothing() {
+    let h = harness();
+    let (created, path) = setup(&h).await;
+    for stale in ["W/\"stale\"", "\"nope\"", "W/\"0\", W/\"1000\""] {
+        h.put(&path, &json!({"userName": "alice", "title": "X"}))
+            .header("if-match", stale)
+            .await
+            .expect_error(412, None);
+        h.patch(&path, &title_patch("X"))
+            .header("if-match", stale)
+            .await
+            .expect_error(412, None);
+        h.delete(&path)
+            .header("if-match", stale)
+            .await
+            .expect_error(412, None);
+        assert_eq!(h.fetch(&path).await, created, "{stale}");
+    }
+}
+
+#[tokio::test]
+async fn if_match_on_a_version_read_before_a_change_is_412() {
+    let h = harness();
+    let (created, path) = setup(&h).await;
+    let old = version_of(&created);
+    let changed = h.patch(&path, &title_patch("Newer")).await.expect(200);
+    h.patch(&path, &title_patch("Lost update"))
+        .header("if-match", &old)
+        .await
+        .expect_error(412, None);
+    h.put(&path, &json!({"userName": "alice"}))
+        .header("if-match", &old)
+        .await
+        .expect_error(412, None);
+    h.delete(&path)
+        .header("if-match", &old)
+        .await
+        .expect_error(412, None);
+    assert_eq!(h.fetch(&path).await, changed);
+}
+
+#[tokio::test]
+async fn if_match_that_matches_succeeds() {
+    let h = harness();
+    let (created, path) = setup(&h).await;
+    let v = version_of(&created);
+
+    // The exact tag.
+    let put = h
+        .put(&path, &json!({"userName": "alice", "title": "P"}))
+        .header("if-match", &v)
+        .await
+        .expect(200);
+    // The strong form of a weak tag matches too (weak comparison), and so does a list.
+    let v = version_of(&put);
+    let strong = v.trim_start_matches("W/").to_owned();
+    let patched = h
+        .patch(&path, &title_patch("Q"))
+        .header("if-match", &strong)
+        .await
+        .expect(200);
+    let v = version_of(&patched);
+    let patched = h
+        .patch(&path, &title_patch("R"))
+        .header("if-match", &format!("W/\"other\", {v}"))
+        .await
+        .expect(200);
+    assert_eq!(patched["title"], "R");
+    // `*` matches any current version.
+    h.patch(&path, &title_patch("S"))
+        .header("if-match", "*")
+        .await
+        .expect(200);
+    h.put(&path, &json!({"userName": "alice", "title": "T"}))
+        .header("if-match", "*")
+        .await
+        .expect(200);
+    let current = h.fetch(&path).await;
+    let res = h
+        .delete(&path)
+        .header("if-match", &version_of(&current))
+        .await;
+    assert_eq!(res.status(), 204, "{}", res.describe());
+    h.get(&path).await.expect_error(404, None);
+
+    let other = id_of(&h.create_user("bob").await);
+    let res = h
+        .delete(&format!("/Users/{other}"))
+        .header("if-match", "*")
+        .await;
+    assert_eq!(res.status(), 204, "{}", res.describe());
+}
+
+#[tokio::test]
+async fn if_none_match_on_get_is_304_while_unchanged() {
+    let h = harness();
+    let (created, path) = setup(&h).await;
+    let v = version_of(&created);
+
+    let res = h.get(&path).header("if-none-match", &v).await;
+    assert_eq!(res.status(), 304, "{}", res.describe());
+    assert!(res.body.is_empty());
+    assert_eq!(res.header("etag"), Some(v.clone()));
+    let res = h.get(&path).header("if-none-match", "*").await;
+    assert_eq!(res.status(), 304, "{}", res.describe());
+    let res = h
+        .get(&path)
+        .header("if-none-match", &format!("\"x\", {v}"))
+        .await;
+    assert_eq!(res.status(), 304, "{}", res.describe());
+
+    // Another tag: the resource.
+    let res = h.get(&path).header("if-none-match", "W/\"other\"").await;
+    assert_eq!(res.expect(200), created);
+
+    // After a change the old tag no longer matches.
+    let changed = h.patch(&path, &title_patch("New")).await.expect(200);
+    let res = h.get(&path).header("if-none-match", &v).await;
+    assert_eq!(res.expect(200), changed);
+    assert_eq!(res.header("etag"), Some(version_of(&changed)));
+}
+
+#[tokio::test]
+async fn a_patch_that_changes_nothing_keeps_the_version() {
+    let h = harness();
+    let (created, path) = setup(&h).await;
+    let v = version_of(&created);
+    let res = h.patch(&path, &title_patch("Dev")).await;
+    let body = res.expect(200);
+    assert_eq!(version_of(&body), v);
+    assert_eq!(res.header("etag"), Some(v.clone()));
+    assert_eq!(
+        body["meta"]["lastModified"],
+        created["meta"]["lastModified"]
+    );
+    // So a client's If-None-Match still holds.
+    let res = h.get(&path).header("if-none-match", &v).await;
+    assert_eq!(res.status(), 304, "{}", res.describe());
+
+    // Groups: adding a member that is already there changes nothing either.
+    let g = h.create_group("G", &[&id_of(&created)]).await;
+    let gpath = format!("/Groups/{}", id_of(&g));
+    let again = h
+        .patch(
+            &gpath,
+            &json!([{"op": "add", "path": "members", "value": [{"value": id_of(&created)}]}]),
+        )
+        .await
+        .expect(200);
+    assert_eq!(version_of(&again), version_of(&g));
+}
+
+#[tokio::test]
+async fn a_change_always_gives_a_new_version() {
+    let h = harness();
+    let (created, path) = setup(&h).await;
+    let mut seen = vec![version_of(&created)];
+    for i in 0..5 {
+        let body = if i % 2 == 0 {
+            h.patch(&path, &title_patch(&format!("t{i}")))
+                .await
+                .expect(200)
+        } else {
+            h.put(
+                &path,
+                &json!({"userName": "alice", "title": format!("t{i}")}),
+            )
+            .await
+            .expect(200)
+        };
+        let v = version_of(&body);
+        assert!(!seen.contains(&v), "{v} reused: {seen:?}");
+        seen.push(v);
+    }
+    // A group's version moves when its membership does.
+    let uid = id_of(&created);
+    let g = h.create_group("G", &[]).await;
+    let gpath = format!("/Groups/{}", id_of(&g));
+    let added = h
+        .patch(
+            &gpath,
+            &json!([{"op": "add", "path": "members", "value": [{"value": uid}]}]),
+        )
+        .await
+        .expect(200);
+    assert_ne!(version_of(&added), version_of(&g));
+    // ... including when a member is deleted.
+    let res = h.req(Method::DELETE, &path).await;
+    assert_eq!(res.status(), 204);
+    let after = h.fetch(&gpath).await;
+    assert_ne!(version_of(&after), version_of(&added));
+    assert!(after.get("members").is_none(), "{after}");
+}
+
+/// A user's `groups` is derived from memberships: joining or leaving a group (or the group
+/// being renamed or deleted) changes the user's representation, so its version changes and a
+/// cached `If-None-Match` no longer yields 304.
+#[tokio::test]
+async fn membership_changes_give_members_a_new_version() {
+    let h = harness();
+    let (created, path) = setup(&h).await;
+    let uid = id_of(&created);
+    let v1 = version_of(&h.fetch(&path).await);
+
+    let group = h.create_group("Tour Guides", &[]).await;
+    let gpath = format!("/Groups/{}", id_of(&group));
+    h.patch(
+        &gpath,
+        &json!([{"op": "add", "path": "members", "value": [{"value": uid}]}]),
+    )
+    .await
+    .expect(200);
+    let user = h.fetch(&path).await;
+    let v2 = version_of(&user);
+    assert_ne!(v2, v1, "joining a group changes the member's version");
+    assert_eq!(user["groups"][0]["display"], "Tour Guides");
+    let res = h.get(&path).header("If-None-Match", &v1).await;
+    assert_eq!(res.status(), 200, "a stale ETag must not get 304");
+
+    h.put(
+        &gpath,
+        &json!({"displayName": "Guides", "members": [{"value": uid}]}),
+    )
+    .await
+    .expect(200);
+    let v3 = version_of(&h.fetch(&path).await);
+    assert_ne!(
+        v3, v2,
+        "renaming the group changes the member's groups.display"
+    );
+
+    h.delete(&gpath).await;
+    let user = h.fetch(&path).await;
+    assert_ne!(
+        version_of(&user),
+        v3,
+        "the group's deletion changes the member"
+    );
+    assert!(user.get("groups").is_none());
+}
