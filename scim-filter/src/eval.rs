@@ -129,6 +129,35 @@ impl Filter {
         })
     }
 
+    /// Compiles a value filter — the `[...]` part of `emails[type eq "work"]` — against the
+    /// sub-attributes of the complex attribute `attr`, to evaluate each value (a JSON object)
+    /// with [`Matcher::matches_map`]. Names resolve against `attr`'s sub-attributes; unknown
+    /// ones match nothing. PATCH uses this to select values (RFC 7644 §3.5.2).
+    ///
+    /// ```
+    /// use scim_core::ResourceType;
+    /// use scim_filter::Filter;
+    /// use serde_json::json;
+    ///
+    /// let users = ResourceType::user();
+    /// let emails = users.resolve("emails").unwrap().attribute();
+    /// let m = Filter::parse(r#"type eq "WORK" and value ew "@example.com""#)?.compile_for_values(emails)?;
+    /// let work = json!({"type": "work", "value": "bjensen@example.com"});
+    /// assert!(m.matches_map(work.as_object().unwrap()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn compile_for_values(&self, attr: &Attribute) -> Result<Matcher, EvalError> {
+        if !attr.is_complex() {
+            return Err(EvalError::NotComparable {
+                path: attr.name.clone(),
+                what: "not a complex attribute and cannot take a value filter",
+            });
+        }
+        Ok(Matcher {
+            root: compile(self, &Scope::Complex(attr))?,
+        })
+    }
+
     /// Returns the filter with every attribute name in its canonical spelling (extension
     /// attributes carry their URN, core attributes none), after checking every comparison
     /// as [`Filter::compile`] does. Unlike `compile`, an unknown attribute is an error
@@ -212,26 +241,27 @@ enum Node {
 
 /// A comparison with its operand already converted to the attribute's type.
 #[derive(Debug, Clone, PartialEq)]
-enum Test {
-    /// `needle` is lowercased when `!case_exact`.
-    Str {
-        op: CompareOp,
-        needle: String,
+struct Test {
+    op: CompareOp,
+    operand: Operand,
+}
+
+/// A comparison value converted to its attribute's type (shared with the SQL translator, so
+/// both accept and reject the same comparisons).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Operand {
+    /// Lowercased when `!case_exact`.
+    Text {
+        s: String,
         case_exact: bool,
     },
-    Num {
-        op: CompareOp,
+    /// A number; `int` when it is an integer.
+    Number {
         n: f64,
         int: Option<i64>,
     },
-    Bool {
-        op: CompareOp,
-        b: bool,
-    },
-    Date {
-        op: CompareOp,
-        at: DateTime,
-    },
+    Bool(bool),
+    Date(DateTime),
 }
 
 fn compile(filter: &Filter, scope: &Scope<'_>) -> Result<Node, EvalError> {
@@ -297,6 +327,35 @@ fn compile_compare(
             }
         }
     }
+    if let CompValue::Null = value {
+        return match op {
+            CompareOp::Eq => Ok(Node::Not(Box::new(Node::Present(loc)))),
+            CompareOp::Ne => Ok(Node::Present(loc)),
+            _ => Err(EvalError::UnsupportedOperator {
+                path: path.to_string(),
+                op,
+                ty: def.ty,
+            }),
+        };
+    }
+    let test = Test {
+        op,
+        operand: operand(path, def, op, value)?,
+    };
+    Ok(Node::Compare(loc, test))
+}
+
+/// Converts a comparison value to the type of the attribute `def` (RFC 7643 §2.3), checking
+/// that the operator applies: strings, references and binaries take strings (binary only
+/// `eq`/`ne`); booleans `eq`/`ne` with `true`/`false` (or Entra's `"True"`/`"False"`);
+/// numbers any ordering but no substring; dateTimes parse as instants. `null` is handled by
+/// the caller.
+pub(crate) fn operand(
+    path: &AttrPath,
+    def: &Attribute,
+    op: CompareOp,
+    value: &CompValue,
+) -> Result<Operand, EvalError> {
     let mismatch = || EvalError::TypeMismatch {
         path: path.to_string(),
         ty: def.ty,
@@ -312,15 +371,7 @@ fn compile_compare(
         CompareOp::Gt | CompareOp::Lt | CompareOp::Ge | CompareOp::Le
     );
     let substring = matches!(op, CompareOp::Co | CompareOp::Sw | CompareOp::Ew);
-
-    if let CompValue::Null = value {
-        return match op {
-            CompareOp::Eq => Ok(Node::Not(Box::new(Node::Present(loc)))),
-            CompareOp::Ne => Ok(Node::Present(loc)),
-            _ => Err(unsupported()),
-        };
-    }
-    let test = match def.ty {
+    Ok(match def.ty {
         AttrType::String | AttrType::Reference | AttrType::Binary => {
             let CompValue::String(s) = value else {
                 return Err(mismatch());
@@ -329,9 +380,8 @@ fn compile_compare(
                 return Err(unsupported());
             }
             let case_exact = def.case_exact || def.ty == AttrType::Binary;
-            Test::Str {
-                op,
-                needle: if case_exact {
+            Operand::Text {
+                s: if case_exact {
                     s.clone()
                 } else {
                     s.to_lowercase()
@@ -343,14 +393,13 @@ fn compile_compare(
             if ordering || substring {
                 return Err(unsupported());
             }
-            let b = match value {
-                CompValue::Bool(b) => *b,
+            match value {
+                CompValue::Bool(b) => Operand::Bool(*b),
                 // Lenient like Entra's string booleans: "True"/"false" in quotes.
-                CompValue::String(s) if s.eq_ignore_ascii_case("true") => true,
-                CompValue::String(s) if s.eq_ignore_ascii_case("false") => false,
+                CompValue::String(s) if s.eq_ignore_ascii_case("true") => Operand::Bool(true),
+                CompValue::String(s) if s.eq_ignore_ascii_case("false") => Operand::Bool(false),
                 _ => return Err(mismatch()),
-            };
-            Test::Bool { op, b }
+            }
         }
         AttrType::Integer | AttrType::Decimal => {
             if substring {
@@ -359,8 +408,7 @@ fn compile_compare(
             let CompValue::Number(n) = value else {
                 return Err(mismatch());
             };
-            Test::Num {
-                op,
+            Operand::Number {
                 n: n.as_f64().ok_or_else(mismatch)?,
                 int: n.as_i64(),
             }
@@ -372,14 +420,10 @@ fn compile_compare(
             let CompValue::String(s) = value else {
                 return Err(mismatch());
             };
-            Test::Date {
-                op,
-                at: DateTime::parse(s).ok_or_else(mismatch)?,
-            }
+            Operand::Date(DateTime::parse(s).ok_or_else(mismatch)?)
         }
         AttrType::Complex => return Err(mismatch()),
-    };
-    Ok(Node::Compare(loc, test))
+    })
 }
 
 fn resolve_names(filter: &Filter, scope: &Scope<'_>) -> Result<Filter, EvalError> {
@@ -507,20 +551,17 @@ fn is_present(v: &Value) -> bool {
 
 impl Test {
     fn holds(&self, v: &Value) -> bool {
-        match self {
-            Test::Str {
-                op,
-                needle,
-                case_exact,
-            } => match v {
-                Value::String(s) => compare_str(*op, s, needle, *case_exact),
+        let op = self.op;
+        match &self.operand {
+            Operand::Text { s, case_exact } => match v {
+                Value::String(x) => compare_str(op, x, s, *case_exact),
                 _ => false,
             },
-            Test::Bool { op, b } => match v {
-                Value::Bool(x) => (x == b) == (*op == CompareOp::Eq),
+            Operand::Bool(b) => match v {
+                Value::Bool(x) => (x == b) == (op == CompareOp::Eq),
                 _ => false,
             },
-            Test::Num { op, n, int } => {
+            Operand::Number { n, int } => {
                 let Value::Number(x) = v else {
                     return false;
                 };
@@ -531,10 +572,10 @@ impl Test {
                         None => return false,
                     },
                 };
-                ordered(*op, ord)
+                ordered(op, ord)
             }
-            Test::Date { op, at } => match v.as_str().and_then(DateTime::parse) {
-                Some(d) => ordered(*op, d.cmp(at)),
+            Operand::Date(at) => match v.as_str().and_then(DateTime::parse) {
+                Some(d) => ordered(op, d.cmp(at)),
                 None => false,
             },
         }

@@ -985,81 +985,20 @@ fn pattern(
     out
 }
 
-/// Converts a comparison value to the attribute's type, with the checks of
-/// [`Filter::compile`] (`eval::compile_compare`).
+/// Converts a comparison value to the attribute's type, with exactly the checks of
+/// [`Filter::compile`] (one shared function, `eval::operand`).
 fn operand(
     path: &AttrPath,
     def: &Attribute,
     op: CompareOp,
     value: &CompValue,
 ) -> Result<Operand, EvalError> {
-    let mismatch = || EvalError::TypeMismatch {
-        path: path.to_string(),
-        ty: def.ty,
-        value: value.to_string(),
-    };
-    let unsupported = || EvalError::UnsupportedOperator {
-        path: path.to_string(),
-        op,
-        ty: def.ty,
-    };
-    let ordering = matches!(
-        op,
-        CompareOp::Gt | CompareOp::Lt | CompareOp::Ge | CompareOp::Le
-    );
-    let substring = matches!(op, CompareOp::Co | CompareOp::Sw | CompareOp::Ew);
-    Ok(match def.ty {
-        AttrType::String | AttrType::Reference | AttrType::Binary => {
-            let CompValue::String(s) = value else {
-                return Err(mismatch());
-            };
-            if def.ty == AttrType::Binary && (ordering || substring) {
-                return Err(unsupported());
-            }
-            let case_exact = def.case_exact || def.ty == AttrType::Binary;
-            Operand::Text {
-                s: if case_exact {
-                    s.clone()
-                } else {
-                    s.to_lowercase()
-                },
-                case_exact,
-            }
-        }
-        AttrType::Boolean => {
-            if ordering || substring {
-                return Err(unsupported());
-            }
-            match value {
-                CompValue::Bool(b) => Operand::Bool(*b),
-                CompValue::String(s) if s.eq_ignore_ascii_case("true") => Operand::Bool(true),
-                CompValue::String(s) if s.eq_ignore_ascii_case("false") => Operand::Bool(false),
-                _ => return Err(mismatch()),
-            }
-        }
-        AttrType::Integer | AttrType::Decimal => {
-            if substring {
-                return Err(unsupported());
-            }
-            let CompValue::Number(n) = value else {
-                return Err(mismatch());
-            };
-            match (n.as_i64(), n.as_f64()) {
-                (Some(i), _) => Operand::Number(SqlParam::Integer(i)),
-                (None, Some(f)) => Operand::Number(SqlParam::Real(f)),
-                (None, None) => return Err(mismatch()),
-            }
-        }
-        AttrType::DateTime => {
-            if substring {
-                return Err(unsupported());
-            }
-            let CompValue::String(s) = value else {
-                return Err(mismatch());
-            };
-            Operand::Date(DateTime::parse(s).ok_or_else(mismatch)?)
-        }
-        AttrType::Complex => return Err(mismatch()),
+    Ok(match crate::eval::operand(path, def, op, value)? {
+        crate::eval::Operand::Text { s, case_exact } => Operand::Text { s, case_exact },
+        crate::eval::Operand::Number { int: Some(i), .. } => Operand::Number(SqlParam::Integer(i)),
+        crate::eval::Operand::Number { n, int: None } => Operand::Number(SqlParam::Real(n)),
+        crate::eval::Operand::Bool(b) => Operand::Bool(b),
+        crate::eval::Operand::Date(d) => Operand::Date(d),
     })
 }
 

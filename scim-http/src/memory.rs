@@ -635,7 +635,43 @@ impl TenantData {
                 r.insert("groups", Value::Array(groups));
             }
         }
+        self.derive_manager(ty, ctx, &mut r);
         r
+    }
+
+    /// The enterprise `manager` (RFC 7643 §4.3) is stored as `{"value": id}`; on read it gets
+    /// its `$ref` and, when the manager is a stored resource, its readOnly `displayName`.
+    /// (Entra ID re-sends the manager on every cycle when a GET does not show it complete.)
+    fn derive_manager(&self, ty: &ResourceType, ctx: &RequestContext, r: &mut Resource) {
+        let urn = scim_core::urn::ENTERPRISE_USER;
+        if ty.extension(urn).is_none() {
+            return;
+        }
+        let Some(Value::Object(manager)) = r
+            .get_mut(urn)
+            .and_then(|e| e.as_object_mut())
+            .and_then(|e| e.get_mut("manager"))
+        else {
+            return;
+        };
+        let Some(id) = manager
+            .get("value")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+        else {
+            return;
+        };
+        let found = self
+            .collections
+            .values()
+            .find_map(|c| c.by_id.get(&id).map(|m| (&c.endpoint, m)));
+        let endpoint = found.map_or(ty.endpoint.as_str(), |(e, _)| e.as_str());
+        manager
+            .entry("$ref")
+            .or_insert_with(|| Value::String(format!("{}{endpoint}/{id}", ctx.base_url())));
+        if let Some(name) = found.and_then(|(_, m)| m.resource.get("displayName")) {
+            manager.insert("displayName".into(), name.clone());
+        }
     }
 }
 

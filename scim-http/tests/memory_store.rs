@@ -811,3 +811,34 @@ async fn concurrent_creates_of_one_user_name_give_one_201() {
     assert_eq!(h.store.len("User"), 1);
     assert_eq!(h.fetch("/Users").await["totalResults"], 1);
 }
+
+/// `manager` is stored as `{"value": id}` (Entra sends a bare id); reads add its `$ref` and
+/// the manager's `displayName` (readOnly, RFC 7643 §4.3).
+#[tokio::test]
+async fn manager_ref_and_display_name_are_derived_on_read() {
+    let h = harness();
+    let boss = h
+        .create(
+            "/Users",
+            &json!({"userName": "boss", "displayName": "The Boss"}),
+        )
+        .await;
+    let boss_id = id_of(&boss);
+    let emp = h.create_user("emp").await;
+    let path = format!("/Users/{}", id_of(&emp));
+    let urn = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    h.patch(
+        &path,
+        &json!([{"op": "Add", "path": format!("{urn}:manager"), "value": boss_id}]),
+    )
+    .await
+    .expect(200);
+    let got = h.fetch(&path).await;
+    let manager = &got[urn]["manager"];
+    assert_eq!(manager["value"], boss_id.as_str());
+    assert_eq!(
+        manager["$ref"],
+        format!("http://localhost/scim/v2/Users/{boss_id}").as_str()
+    );
+    assert_eq!(manager["displayName"], "The Boss");
+}
