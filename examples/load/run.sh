@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Loopback load test of the SCIM axum example against a bare-axum baseline.
 #
-#   bash examples/load/run.sh            # from anywhere; takes about 2 minutes
+#   bash examples/load/run.sh            # from anywhere; takes about 1.5-2 minutes once built
 #
 # What it does, all on 127.0.0.1:
 #   1. installs the load tool if missing: wrk (Debian's `apt-get install -y wrk`). wrk, not
@@ -23,8 +23,10 @@
 #        post_user   POST /Users (a new userName every time)
 #      and reads the server's utime+stime from /proc/PID/stat before and after each run;
 #   5. starts the baseline (examples/baseline-axum) with 10,000 users beside it; lookup and
-#      get_id run on the example and then at once on the baseline (the pairs first, so slow
-#      drifts of a shared machine hit both alike), then the other workloads on the example;
+#      get_id run first, each in ROUNDS (default 5) alternating slices of DURATION/ROUNDS
+#      seconds on the example and on the baseline (example, baseline, baseline, example, ...;
+#      DURATION seconds per server in all), so that bursts of other load and slow drifts of a
+#      shared machine hit both alike; then the other workloads, once each, on the example;
 #   6. prints a markdown table (also written to $OUT/results.md) and PASS/FAIL for the
 #      target: the example's lookup and GET by id reach at least 70% of the baseline's req/s.
 #
@@ -37,7 +39,7 @@
 # Client and server share this machine's cores, so req/s is a property of the pair; CPU µs/req
 # is the server's own cost.
 #
-# Environment: DURATION (s, 1..10), THREADS, CONNS, USERS (default 10000), SEED_GROUPS (100),
+# Environment: DURATION (s, 1..10), ROUNDS, THREADS, CONNS, USERS (default 10000), SEED_GROUPS (100),
 # SCIM_LOG (default warn), OUT (a directory for the logs and data; default a new temp dir),
 # SKIP_BUILD=1 (use the binaries already in target/release).
 # Exit status: non-zero only when a tool fails (build, seeding, wrk, a server dying), not when
@@ -49,6 +51,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 DURATION="${DURATION:-10}"
 THREADS="${THREADS:-2}"
 CONNS="${CONNS:-32}"
+ROUNDS="${ROUNDS:-5}"
 USERS="${USERS:-10000}"
 GROUPS_N="${SEED_GROUPS:-100}"
 SCIM_LOG="${SCIM_LOG:-warn}"
@@ -60,6 +63,10 @@ mkdir -p "$OUT"
 
 if ! [[ "$DURATION" =~ ^[0-9]+$ ]] || (( DURATION < 1 || DURATION > 10 )); then
   echo "run.sh: DURATION must be 1..10 seconds" >&2
+  exit 2
+fi
+if ! [[ "$ROUNDS" =~ ^[0-9]+$ ]] || (( ROUNDS < 1 )); then
+  echo "run.sh: ROUNDS must be a positive integer" >&2
   exit 2
 fi
 
@@ -148,52 +155,80 @@ machine_ticks() {
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
-declare -A RPS P50 P99 CPU NON2XX ERRS WRK_CPU OTHER
-# measure NAME WORKLOAD PID PORT USERS_TSV GROUPS_TSV
-measure() {
-  local name=$1 workload=$2 pid=$3 port=$4 users_tsv=$5 groups_tsv=$6
-  local before after out line
+declare -A RPS P50 P99 CPU NON2XX ERRS WRK_CPU OTHER SLICES
+# slice NAME WORKLOAD PID PORT USERS_TSV GROUPS_TSV SECONDS: one wrk run of SECONDS, added to
+# NAME's totals ($OUT/slices-NAME.tsv: requests, duration_us, non2xx, socket errors, server
+# CPU ticks, wrk CPU seconds, machine busy ticks, machine total ticks) and its latency
+# quantiles ($OUT/q-NAME-K.txt, written by scim.lua).
+slice() {
+  local name=$1 workload=$2 pid=$3 port=$4 users_tsv=$5 groups_tsv=$6 secs=$7
+  local k=$((${SLICES[$name]:-0} + 1))
+  SLICES[$name]=$k
+  local before after out line sys_before sys_after
   kill -0 "$pid" 2>/dev/null || die "the server died before $name"
-  log "$name: wrk -t$THREADS -c$CONNS -d${DURATION}s ($workload)"
-  local sys_before sys_after
   sys_before="$(machine_ticks)"
   before="$(cpu_ticks "$pid")"
-  # timeout: wrk stops itself after DURATION; this only guards against a hang. `times` in the
+  # timeout: wrk stops itself after SECONDS; this only guards against a hang. `times` in the
   # command substitution's subshell reports wrk's CPU time (its children's) on its last line.
-  if ! out="$(WRK_THREADS=$THREADS timeout $((DURATION + 20)) wrk -t"$THREADS" -c"$CONNS" \
-      -d"${DURATION}s" --timeout 5s -s "$HERE/scim.lua" "http://127.0.0.1:$port" \
-      -- "$workload" "$users_tsv" "$groups_tsv" "$TOKEN" "$RUN_ID" 2>&1 && times)"; then
-    printf '%s\n' "$out" >"$OUT/wrk-$name.log"
-    die "wrk failed for $name (see $OUT/wrk-$name.log)"
+  # The last argument offsets scim.lua's request counter so that slices never repeat a body.
+  if ! out="$(WRK_THREADS=$THREADS WRK_QUANTILES="$OUT/q-$name-$k.txt" \
+      timeout $((secs + 20)) wrk -t"$THREADS" -c"$CONNS" -d"${secs}s" --timeout 5s \
+      -s "$HERE/scim.lua" "http://127.0.0.1:$port" \
+      -- "$workload" "$users_tsv" "$groups_tsv" "$TOKEN" "$RUN_ID" $((k * 100000000)) 2>&1 \
+      && times)"; then
+    printf '%s\n' "$out" >"$OUT/wrk-$name-$k.log"
+    die "wrk failed for $name (see $OUT/wrk-$name-$k.log)"
   fi
   after="$(cpu_ticks "$pid")"
   sys_after="$(machine_ticks)"
-  printf '%s\n' "$out" >"$OUT/wrk-$name.log"
+  printf '%s\n' "$out" >"$OUT/wrk-$name-$k.log"
   line="$(grep '^RESULT ' <<<"$out" | tail -1)" || die "no RESULT from wrk for $name"
   local -A r=()
   local kv
   for kv in ${line#RESULT }; do r[${kv%%=*}]=${kv#*=}; done
-  local requests=${r[requests]} duration_us=${r[duration_us]} p50=${r[p50_us]} p99=${r[p99_us]}
-  local non2xx=${r[non2xx]} errors=${r[errors]}
-  (( requests > 0 )) || die "wrk completed no request for $name"
-  RPS[$name]="$(awk -v r="$requests" -v d="$duration_us" 'BEGIN { printf "%.0f", r / (d / 1e6) }')"
-  P50[$name]="$(awk -v x="$p50" 'BEGIN { printf "%.2f", x / 1000 }')"
-  P99[$name]="$(awk -v x="$p99" 'BEGIN { printf "%.2f", x / 1000 }')"
-  CPU[$name]="$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="$requests" \
-    'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
-  NON2XX[$name]=$non2xx
-  ERRS[$name]=$errors
+  (( r[requests] > 0 )) || die "wrk completed no request for $name"
   # wrk's CPU: the last line of `times` is "XmY.YYYs XmY.YYYs" (user, system) of children.
   local wrk_s
   wrk_s="$(tail -1 <<<"$out" | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]); t += a[1] * 60 + a[2] } print t }')"
-  WRK_CPU[$name]="$(awk -v s="$wrk_s" -v n="$requests" 'BEGIN { printf "%.1f", s * 1e6 / n }')"
-  # Everything else busy on the machine meanwhile, as a share of all cores.
   read -r b0 t0 <<<"$sys_before"
   read -r b1 t1 <<<"$sys_after"
-  OTHER[$name]="$(awk -v busy=$((b1 - b0)) -v total=$((t1 - t0)) -v srv=$((after - before)) \
-    -v wrk="$wrk_s" -v hz="$CLK_TCK" \
-    'BEGIN { o = (busy - srv - wrk * hz) / total * 100; if (o < 0) o = 0; printf "%.0f", o }')"
-  log "$name: ${RPS[$name]} req/s, p50 ${P50[$name]} ms, p99 ${P99[$name]} ms, server ${CPU[$name]} µs CPU/req, wrk ${WRK_CPU[$name]} µs CPU/req, other load ${OTHER[$name]}%, $non2xx non-2xx, $errors socket errors"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "${r[requests]}" "${r[duration_us]}" \
+    "${r[non2xx]}" "${r[errors]}" $((after - before)) "$wrk_s" $((b1 - b0)) $((t1 - t0)) \
+    >>"$OUT/slices-$name.tsv"
+}
+
+# finish NAME: NAME's figures over all its slices; latency percentiles from the merged
+# quantiles (each slice's 1000 quantiles weighted by its request count).
+finish() {
+  local name=$1 line
+  line="$(python3 - "$OUT" "$name" "$CLK_TCK" <<'PY'
+import glob, sys
+out, name, hz = sys.argv[1], sys.argv[2], float(sys.argv[3])
+rows = [list(map(float, l.split("\t"))) for l in open(f"{out}/slices-{name}.tsv")]
+req, dur, non2xx, errs, srv, wrk, busy, total = (sum(c) for c in zip(*rows))
+points = []
+for path in glob.glob(f"{out}/q-{name}-*.txt"):
+    lines = open(path).read().split()
+    n, values = float(lines[0]), [float(v) for v in lines[1:]]
+    points += [(v, n / len(values)) for v in values]
+points.sort()
+def pct(p):
+    goal, acc = p / 100 * sum(w for _, w in points), 0.0
+    for v, w in points:
+        acc += w
+        if acc >= goal - 1e-9:
+            return v
+    return points[-1][0]
+other = max(0.0, (busy - srv - wrk * hz) / total * 100) if total else 0.0
+print(f"{req / (dur / 1e6):.0f} {pct(50) / 1000:.2f} {pct(99) / 1000:.2f} "
+      f"{srv / hz * 1e6 / req:.1f} {wrk * 1e6 / req:.1f} {other:.0f} {non2xx:.0f} {errs:.0f}")
+PY
+)" || die "could not sum up $name"
+  local rps p50 p99 cpu wrk other non2xx errs
+  read -r rps p50 p99 cpu wrk other non2xx errs <<<"$line"
+  RPS[$name]=$rps P50[$name]=$p50 P99[$name]=$p99 CPU[$name]=$cpu WRK_CPU[$name]=$wrk
+  OTHER[$name]=$other NON2XX[$name]=$non2xx ERRS[$name]=$errs
+  log "$name: ${RPS[$name]} req/s, p50 ${P50[$name]} ms, p99 ${P99[$name]} ms, server ${CPU[$name]} µs CPU/req, wrk ${WRK_CPU[$name]} µs CPU/req, other load ${OTHER[$name]}%, ${NON2XX[$name]} non-2xx, ${ERRS[$name]} socket errors (${SLICES[$name]} slice(s))"
 }
 
 # --- 3. the servers: the SCIM example, seeded, and the baseline ---------------------------
@@ -220,15 +255,28 @@ BASE_PID=$!
 wait_ready "$BASE_PID" "$BASE_PORT"
 
 # --- 4. workloads: the two GETs paired with the baseline, then the rest ----------------------
-scim() { measure "$1" "$1" "$SCIM_PID" "$PORT" "$OUT/scim-data/users.tsv" "$OUT/scim-data/groups.tsv"; }
+# The GET pairs run in ROUNDS alternating slices (example, baseline, baseline, example, ...),
+# DURATION seconds per server in all, so that a burst of other load hits both alike.
+SLICE_S=$((DURATION / ROUNDS))
+(( SLICE_S >= 1 )) || SLICE_S=1
+ROUNDS=$((DURATION / SLICE_S))
+scim() { slice "$1" "$1" "$SCIM_PID" "$PORT" "$OUT/scim-data/users.tsv" "$OUT/scim-data/groups.tsv" "$2"; }
+base() { slice "baseline_$1" "$1" "$BASE_PID" "$BASE_PORT" "$OUT/baseline-users.tsv" - "$2"; }
 for w in lookup get_id; do
-  scim "$w"
-  measure "baseline_$w" "$w" "$BASE_PID" "$BASE_PORT" "$OUT/baseline-users.tsv" -
+  log "$w: $ROUNDS rounds of ${SLICE_S}s on the example and on the baseline (wrk -t$THREADS -c$CONNS)"
+  for ((round = 0; round < ROUNDS; round++)); do
+    if ((round % 2 == 0)); then scim "$w" "$SLICE_S"; base "$w" "$SLICE_S"
+    else base "$w" "$SLICE_S"; scim "$w" "$SLICE_S"; fi
+  done
+  finish "$w"
+  finish "baseline_$w"
 done
 WORKLOADS=(lookup get_id page patch_user group_add post_user)
 # The writes come last, and POST /Users last of all (it adds users to the store).
 for w in page patch_user group_add post_user; do
-  scim "$w"
+  log "$w: wrk -t$THREADS -c$CONNS -d${DURATION}s"
+  scim "$w" "$DURATION"
+  finish "$w"
 done
 FINAL_RSS="$(rss_kib "$SCIM_PID")"
 stop_servers

@@ -1,6 +1,6 @@
 -- wrk script for examples/load/run.sh: one SCIM workload per run, requests varied per request.
 --
---   wrk -s scim.lua http://127.0.0.1:PORT -- WORKLOAD USERS_TSV GROUPS_TSV TOKEN RUN_ID
+--   wrk -s scim.lua http://127.0.0.1:PORT -- WORKLOAD USERS_TSV GROUPS_TSV TOKEN RUN_ID [OFFSET]
 --
 -- WORKLOAD is one of
 --   lookup      GET /scim/v2/Users?filter=userName eq "user{i}@example.com", cycling over users
@@ -12,8 +12,12 @@
 --               every add really adds (until 100 groups x 8000 users are used up)
 --   post_user   POST /scim/v2/Users with a new userName each time (RUN_ID keeps runs apart)
 -- USERS_TSV / GROUPS_TSV are `id<TAB>name` files (seed.py --out-dir, or the baseline's
--- --ids-out; GROUPS_TSV may be "-"). At the end one line is printed:
+-- --ids-out; GROUPS_TSV may be "-"). OFFSET (default 0) starts the request counter further
+-- on, so that several runs against one server never send the same body twice. At the end one
+-- line is printed:
 --   RESULT requests=N duration_us=N p50_us=N p99_us=N non2xx=N errors=N
+-- and, when the environment names a file in WRK_QUANTILES, the request count and the latency
+-- quantiles 0.1%, 0.2%, ..., 100% (µs) are written there, one a line, for merging runs.
 -- Each wrk thread has its own Lua state; `tid` (set in setup) spreads threads over the data.
 
 local BASE = "/scim/v2"
@@ -58,6 +62,7 @@ function init(args)
    user_ids, user_names = read_tsv(args[2])
    group_ids = read_tsv(args[3])
    run_id = args[5] or "0"
+   counter = tonumber(args[6] or "0")
    headers = {
       ["Authorization"] = "Bearer " .. args[4],
       ["Accept"] = "application/scim+json",
@@ -126,4 +131,15 @@ function done(summary, latency, requests)
       "RESULT requests=%d duration_us=%d p50_us=%d p99_us=%d non2xx=%d errors=%d\n",
       summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
       e.status, e.connect + e.read + e.write + e.timeout))
+   local path = os.getenv("WRK_QUANTILES")
+   if path and path ~= "" then
+      local f = assert(io.open(path, "w"))
+      f:write(summary.requests, "\n")
+      -- (wrk's percentile(100) is 0: the maximum stands for 100%.)
+      for i = 1, 999 do
+         f:write(latency:percentile(i / 10), "\n")
+      end
+      f:write(latency.max, "\n")
+      f:close()
+   end
 end

@@ -113,8 +113,24 @@ impl Projection {
     /// Applies the projection to a resource of type `ty`, returning a new resource.
     pub fn apply(&self, ty: &ResourceType, resource: &Resource) -> Resource {
         if self.is_default() {
-            return apply_default(ty, resource);
+            let mut out = resource.clone();
+            strip_hidden(ty, &mut out);
+            return out;
         }
+        self.apply_selected(ty, resource)
+    }
+
+    /// Like [`Projection::apply`], consuming the resource: the default projection then strips
+    /// the hidden attributes in place instead of copying (the common case on every GET).
+    pub fn apply_owned(&self, ty: &ResourceType, mut resource: Resource) -> Resource {
+        if self.is_default() {
+            strip_hidden(ty, &mut resource);
+            return resource;
+        }
+        self.apply_selected(ty, &resource)
+    }
+
+    fn apply_selected(&self, ty: &ResourceType, resource: &Resource) -> Resource {
         let mut out = Map::new();
         for (key, value) in resource.as_map() {
             if key == "schemas" {
@@ -168,12 +184,29 @@ impl Projection {
     }
 }
 
-/// The default projection: a copy without the `returned: never` and `returned: request`
+/// The default projection, in place: removes the `returned: never` and `returned: request`
 /// attributes and sub-attributes. Walks the schemas (a few dozen definitions) instead of
 /// resolving every key of the resource.
-fn apply_default(ty: &ResourceType, resource: &Resource) -> Resource {
+fn strip_hidden(ty: &ResourceType, out: &mut Resource) {
     let hidden = |a: &Attribute| matches!(a.returned, Returned::Never | Returned::Request);
-    let mut out = resource.clone();
+    // Resources are shared copy-on-write: look before touching, so that the common case (no
+    // password, nothing hidden) copies nothing.
+    let concerned = |container: &Map<String, Value>, attr: &Attribute| {
+        container.contains_key(&attr.name)
+            && (hidden(attr) || attr.sub_attributes.iter().any(hidden))
+    };
+    let any = ty
+        .schema
+        .attributes
+        .iter()
+        .any(|a| concerned(out.as_map(), a))
+        || ty.extensions.iter().any(|ext| {
+            out.extension(&ext.schema.id)
+                .is_some_and(|fields| ext.schema.attributes.iter().any(|a| concerned(fields, a)))
+        });
+    if !any {
+        return;
+    }
     let map = out.as_map_mut();
     let strip = |container: &mut Map<String, Value>, attr: &Attribute| {
         if hidden(attr) {
@@ -224,7 +257,6 @@ fn apply_default(ty: &ResourceType, resource: &Resource) -> Resource {
             }
         }
     }
-    out
 }
 
 impl Selector {

@@ -6,6 +6,8 @@
 //! §3.3). Canonical names come from [`crate::validate`] (input) or from the store; code past
 //! that boundary never compares names case-insensitively again.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -28,26 +30,40 @@ use crate::registry::ResolvedAttr;
 /// assert_eq!(r.get("userName"), Some(&json!("bjensen")));
 /// # Ok::<(), scim_core::ScimError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Resource(Map<String, Value>);
+///
+/// Cloning is cheap: the object is shared copy-on-write (`Arc`), and copied only when a
+/// clone is modified. A store can therefore hand out its resources without copying them.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Resource(Arc<Map<String, Value>>);
+
+impl Serialize for Resource {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Resource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Map::deserialize(d).map(Resource::from_map)
+    }
+}
 
 impl Resource {
     /// An empty resource.
     pub fn new() -> Self {
-        Resource(Map::new())
+        Resource(Arc::new(Map::new()))
     }
 
     /// Wraps a JSON object as is (no validation, no canonicalisation).
     pub fn from_map(map: Map<String, Value>) -> Self {
-        Resource(map)
+        Resource(Arc::new(map))
     }
 
     /// Wraps a JSON value that must be an object (else 400 `invalidValue`: wrong-shaped JSON). No validation:
     /// use [`crate::validate`] for client input.
     pub fn from_value(value: Value) -> Result<Self, ScimError> {
         match value {
-            Value::Object(map) => Ok(Resource(map)),
+            Value::Object(map) => Ok(Resource::from_map(map)),
             other => Err(ScimError::invalid_value(format!(
                 "a resource must be a JSON object, not {}",
                 json_kind(&other)
@@ -60,19 +76,19 @@ impl Resource {
         &self.0
     }
 
-    /// The underlying JSON object, mutably.
+    /// The underlying JSON object, mutably (copied first if this resource shares it).
     pub fn as_map_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.0
+        Arc::make_mut(&mut self.0)
     }
 
     /// Consumes the resource into its JSON object.
     pub fn into_map(self) -> Map<String, Value> {
-        self.0
+        Arc::try_unwrap(self.0).unwrap_or_else(|shared| (*shared).clone())
     }
 
     /// Consumes the resource into a JSON value.
     pub fn into_value(self) -> Value {
-        Value::Object(self.0)
+        Value::Object(self.into_map())
     }
 
     /// The value stored under this exact (canonical) key.
@@ -82,17 +98,17 @@ impl Resource {
 
     /// The value stored under this exact (canonical) key, mutably.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
-        self.0.get_mut(key)
+        self.as_map_mut().get_mut(key)
     }
 
     /// Sets a top-level value; returns the previous one.
     pub fn insert(&mut self, key: impl Into<String>, value: Value) -> Option<Value> {
-        self.0.insert(key.into(), value)
+        self.as_map_mut().insert(key.into(), value)
     }
 
     /// Removes a top-level value.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
-        self.0.remove(key)
+        self.as_map_mut().remove(key)
     }
 
     /// `id` (RFC 7643 §3.1).
@@ -102,7 +118,8 @@ impl Resource {
 
     /// Sets `id`.
     pub fn set_id(&mut self, id: impl Into<String>) {
-        self.0.insert("id".to_owned(), Value::String(id.into()));
+        self.as_map_mut()
+            .insert("id".to_owned(), Value::String(id.into()));
     }
 
     /// `externalId` (RFC 7643 §3.1).
@@ -128,7 +145,7 @@ impl Resource {
     /// Replaces `meta`.
     pub fn set_meta(&mut self, meta: &Meta) {
         if let Ok(v) = serde_json::to_value(meta) {
-            self.0.insert("meta".to_owned(), v);
+            self.as_map_mut().insert("meta".to_owned(), v);
         }
     }
 
@@ -162,8 +179,8 @@ impl Resource {
     pub fn attribute_mut(&mut self, attr: &ResolvedAttr<'_>) -> Option<&mut Value> {
         let name = attr.attribute().name.as_str();
         match attr.extension_urn() {
-            Some(urn) => self.0.get_mut(urn)?.get_mut(name),
-            None => self.0.get_mut(name),
+            Some(urn) => self.as_map_mut().get_mut(urn)?.get_mut(name),
+            None => self.as_map_mut().get_mut(name),
         }
     }
 }
@@ -176,7 +193,7 @@ impl From<Resource> for Value {
 
 impl From<Map<String, Value>> for Resource {
     fn from(map: Map<String, Value>) -> Self {
-        Resource(map)
+        Resource::from_map(map)
     }
 }
 

@@ -9,6 +9,7 @@ use scim_core::validate::{validate_create, validate_replace};
 use scim_core::{Projection, Resource, ResourceType, ScimError};
 use scim_filter::{AttrPath, EvalError, Filter, ParseOptions};
 use serde::de::DeserializeOwned;
+use serde::ser::{Serialize, SerializeMap};
 use serde_json::Value;
 
 use crate::context::RequestContext;
@@ -107,10 +108,11 @@ async fn create(req: &Req<'_>, ty: &Arc<ResourceType>) -> Result<Resp, ScimError
         .map_err(store_error)?;
     let location = location(req, ty, stored.id().unwrap_or_default());
     let projection = projection(ty, &params);
-    let body = render(req, ty, &stored, &projection);
+    let version = stored.version().map(str::to_owned);
+    let body = render(req, ty, stored, &projection);
     let r = response::json(StatusCode::CREATED, &body);
     let r = response::with_location(r, &location);
-    Ok(response::with_etag(r, stored.version()))
+    Ok(response::with_etag(r, version.as_deref()))
 }
 
 async fn get(req: &Req<'_>, ty: &Arc<ResourceType>, id: &str) -> Result<Resp, ScimError> {
@@ -135,10 +137,11 @@ async fn get(req: &Req<'_>, ty: &Arc<ResourceType>, id: &str) -> Result<Resp, Sc
             ));
         }
     }
-    let body = render(req, ty, &resource, &projection);
+    let version = resource.version().map(str::to_owned);
+    let body = render(req, ty, resource, &projection);
     Ok(response::with_etag(
         response::json(StatusCode::OK, &body),
-        resource.version(),
+        version.as_deref(),
     ))
 }
 
@@ -173,10 +176,11 @@ async fn replace(req: &Req<'_>, ty: &Arc<ResourceType>, id: &str) -> Result<Resp
         }
     };
     let projection = projection(ty, &params);
-    let body = render(req, ty, &stored, &projection);
+    let version = stored.version().map(str::to_owned);
+    let body = render(req, ty, stored, &projection);
     Ok(response::with_etag(
         response::json(StatusCode::OK, &body),
-        stored.version(),
+        version.as_deref(),
     ))
 }
 
@@ -184,7 +188,13 @@ async fn patch(req: &Req<'_>, ty: &Arc<ResourceType>, id: &str) -> Result<Resp, 
     let params = QueryParams::parse(req.query)?;
     let message: PatchRequest = parse_body(req.body)?;
     let patch = scim_patch::Patch::parse(&message, ty, &req.server.patch_options)?;
-    let no_content = req.server.patch_no_content && params.attributes.is_none();
+    let server = req.server;
+    let no_content = (server.patch_no_content
+        || server
+            .patch_no_content_types
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(&ty.name)))
+        && params.attributes.is_none();
     let projection = if no_content {
         // Nothing of the resource is shown: ask the store for as little as possible.
         Projection::from_lists(ty, Some(&["id".to_owned()]), &[])
@@ -197,17 +207,17 @@ async fn patch(req: &Req<'_>, ty: &Arc<ResourceType>, id: &str) -> Result<Resp, 
         .patch(&req.ctx(ty), id, &patch, req.if_match(), &projection)
         .await
         .map_err(store_error)?;
-    let version = result.resource.version();
+    let version = result.resource.version().map(str::to_owned);
     if no_content {
         return Ok(response::with_etag(
             response::empty(StatusCode::NO_CONTENT),
-            version,
+            version.as_deref(),
         ));
     }
-    let body = render(req, ty, &result.resource, &projection);
+    let body = render(req, ty, result.resource, &projection);
     Ok(response::with_etag(
         response::json(StatusCode::OK, &body),
-        version,
+        version.as_deref(),
     ))
 }
 
@@ -257,12 +267,12 @@ async fn list(
         .list(&req.ctx(ty), &query)
         .await
         .map_err(store_error)?;
-    let resources: Vec<Resource> = if query.count == Some(0) {
+    let resources: Vec<Rendered<'_>> = if query.count == Some(0) {
         Vec::new()
     } else {
         let take = query.count.unwrap_or(u64::MAX) as usize;
         page.resources
-            .iter()
+            .into_iter()
             .take(take)
             .map(|r| render(req, ty, r, &query.projection))
             .collect()
@@ -280,7 +290,7 @@ async fn root_search(req: &Req<'_>) -> Result<Resp, ScimError> {
     let params = QueryParams::from_search(body);
     let mut total = 0u64;
     let mut start = None;
-    let mut window: Vec<(MergeKey, Resource)> = Vec::new();
+    let mut window: Vec<(MergeKey, Rendered<'_>)> = Vec::new();
     let mut count = None;
     let mut sort_known = false;
     for ty in req.server.registry.resource_types() {
@@ -305,8 +315,8 @@ async fn root_search(req: &Req<'_>) -> Result<Resp, ScimError> {
             .await
             .map_err(store_error)?;
         total += page.total_results;
-        window.extend(page.resources.iter().map(|r| {
-            let key = MergeKey::of(ty, r, query.sort.as_ref());
+        window.extend(page.resources.into_iter().map(|r| {
+            let key = MergeKey::of(ty, &r, query.sort.as_ref());
             (key, render(req, ty, r, &projection))
         }));
     }
@@ -339,7 +349,7 @@ async fn root_search(req: &Req<'_>) -> Result<Resp, ScimError> {
     let skip = usize::try_from(start.saturating_sub(1)).unwrap_or(usize::MAX);
     let take =
         usize::try_from(count.unwrap_or(req.server.limits.max_results)).unwrap_or(usize::MAX);
-    let resources: Vec<Resource> = window
+    let resources: Vec<Rendered<'_>> = window
         .into_iter()
         .skip(skip)
         .take(take)
@@ -580,21 +590,71 @@ fn location(req: &Req<'_>, ty: &ResourceType, id: &str) -> String {
 }
 
 /// The resource as the client sees it: projected, with `meta.location` and
-/// `meta.resourceType` filled in.
-fn render(
+/// `meta.resourceType` filled in as it is serialised (resources are shared copy-on-write, so
+/// nothing is copied on the common path).
+fn render<'a>(
     req: &Req<'_>,
-    ty: &ResourceType,
-    resource: &Resource,
+    ty: &'a ResourceType,
+    resource: Resource,
     projection: &Projection,
-) -> Resource {
-    let mut out = projection.apply(ty, resource);
-    let loc = location(req, ty, resource.id().unwrap_or_default());
-    if let Some(Value::Object(meta)) = out.get_mut("meta") {
-        meta.insert("location".to_owned(), Value::String(loc));
-        meta.entry("resourceType")
-            .or_insert_with(|| Value::String(ty.name.clone()));
+) -> Rendered<'a> {
+    let location = location(req, ty, resource.id().unwrap_or_default());
+    Rendered {
+        resource: projection.apply_owned(ty, resource),
+        location,
+        resource_type: &ty.name,
     }
-    out
+}
+
+/// A resource ready to serialise, see [`render`].
+pub(crate) struct Rendered<'a> {
+    resource: Resource,
+    location: String,
+    resource_type: &'a str,
+}
+
+impl Serialize for Rendered<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let map = self.resource.as_map();
+        let mut out = s.serialize_map(Some(map.len()))?;
+        for (k, v) in map {
+            match v {
+                Value::Object(meta) if k == "meta" => out.serialize_entry(
+                    k,
+                    &MetaView {
+                        meta,
+                        location: &self.location,
+                        resource_type: self.resource_type,
+                    },
+                )?,
+                _ => out.serialize_entry(k, v)?,
+            }
+        }
+        out.end()
+    }
+}
+
+/// `meta` with `location` set and `resourceType` defaulted.
+struct MetaView<'a> {
+    meta: &'a serde_json::Map<String, Value>,
+    location: &'a str,
+    resource_type: &'a str,
+}
+
+impl Serialize for MetaView<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut out = s.serialize_map(None)?;
+        for (k, v) in self.meta {
+            if k != "location" {
+                out.serialize_entry(k, v)?;
+            }
+        }
+        if !self.meta.contains_key("resourceType") {
+            out.serialize_entry("resourceType", self.resource_type)?;
+        }
+        out.serialize_entry("location", self.location)?;
+        out.end()
+    }
 }
 
 fn not_found(ty: &ResourceType, id: &str) -> ScimError {

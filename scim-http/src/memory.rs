@@ -22,7 +22,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use async_trait::async_trait;
 use scim_core::message::SortOrder;
 use scim_core::{DateTime, Projection, Resource, ResourceType, ScimError, Uniqueness};
-use scim_filter::{AttrPath, CompValue, CompareOp, Filter, FilterVisitor};
+use scim_filter::{AttrPath, CompValue, CompareOp, Filter, FilterVisitor, Matcher};
 use scim_patch::{Patch, ValueIndex};
 use serde_json::{Map, Value};
 
@@ -33,6 +33,9 @@ use crate::store::{ListQuery, Page, PatchResult, Precondition, ResourceStore, St
 /// directory fits in memory. See the module docs for its indexes and guarantees.
 #[derive(Debug, Default)]
 pub struct InMemoryStore {
+    /// The partition of requests without a tenant: reached without touching `tenants`, so the
+    /// common single-tenant case takes one lock per request.
+    default: RwLock<TenantData>,
     tenants: RwLock<HashMap<String, Arc<RwLock<TenantData>>>>,
 }
 
@@ -58,8 +61,9 @@ struct Collection {
 struct Entry {
     seq: u64,
     resource: Resource,
-    /// For resource types with `members`: an index of the members by `value`.
-    members: Option<ValueIndex>,
+    /// For resource types with `members`: an index of the members by `value` (boxed: most
+    /// entries have none, and small entries keep the id map's resizes cheap).
+    members: Option<Box<ValueIndex>>,
 }
 
 #[derive(Debug)]
@@ -77,37 +81,45 @@ impl InMemoryStore {
 
     /// How many resources of `resource_type` the default tenant holds.
     pub fn len(&self, resource_type: &str) -> usize {
-        self.tenant_data(None)
-            .ok()
-            .and_then(|t| {
-                t.read().ok().map(|d| {
-                    d.collections
-                        .get(resource_type)
-                        .map_or(0, |c| c.by_id.len())
-                })
+        self.default
+            .read()
+            .map(|d| {
+                d.collections
+                    .get(resource_type)
+                    .map_or(0, |c| c.by_id.len())
             })
             .unwrap_or(0)
     }
 
     /// Whether the default tenant holds nothing.
     pub fn is_empty(&self) -> bool {
-        self.tenant_data(None)
-            .ok()
-            .and_then(|t| {
-                t.read()
-                    .ok()
-                    .map(|d| d.collections.values().all(|c| c.by_id.is_empty()))
-            })
+        self.default
+            .read()
+            .map(|d| d.collections.values().all(|c| c.by_id.is_empty()))
             .unwrap_or(true)
     }
 
-    fn tenant_data(&self, tenant: Option<&str>) -> Result<Arc<RwLock<TenantData>>, StoreError> {
-        let key = tenant.unwrap_or("");
-        if let Some(t) = self.tenants.read().map_err(poisoned)?.get(key) {
-            return Ok(t.clone());
-        }
-        let mut all = self.tenants.write().map_err(poisoned)?;
-        Ok(all.entry(key.to_owned()).or_default().clone())
+    /// Runs `f` with the lock of the tenant's partition.
+    fn tenant_lock<R>(
+        &self,
+        tenant: Option<&str>,
+        f: impl FnOnce(&RwLock<TenantData>) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let Some(key) = tenant else {
+            return f(&self.default);
+        };
+        let existing = self.tenants.read().map_err(poisoned)?.get(key).cloned();
+        let lock = match existing {
+            Some(t) => t,
+            None => self
+                .tenants
+                .write()
+                .map_err(poisoned)?
+                .entry(key.to_owned())
+                .or_default()
+                .clone(),
+        };
+        f(&lock)
     }
 
     fn read<R>(
@@ -115,9 +127,10 @@ impl InMemoryStore {
         ctx: &RequestContext,
         f: impl FnOnce(&TenantData) -> R,
     ) -> Result<R, StoreError> {
-        let t = self.tenant_data(ctx.tenant())?;
-        let guard: RwLockReadGuard<'_, TenantData> = t.read().map_err(poisoned)?;
-        Ok(f(&guard))
+        self.tenant_lock(ctx.tenant(), |lock| {
+            let guard: RwLockReadGuard<'_, TenantData> = lock.read().map_err(poisoned)?;
+            Ok(f(&guard))
+        })
     }
 
     fn write<R>(
@@ -125,9 +138,10 @@ impl InMemoryStore {
         ctx: &RequestContext,
         f: impl FnOnce(&mut TenantData) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
-        let t = self.tenant_data(ctx.tenant())?;
-        let mut guard: RwLockWriteGuard<'_, TenantData> = t.write().map_err(poisoned)?;
-        f(&mut guard)
+        self.tenant_lock(ctx.tenant(), |lock| {
+            let mut guard: RwLockWriteGuard<'_, TenantData> = lock.write().map_err(poisoned)?;
+            f(&mut guard)
+        })
     }
 }
 
@@ -159,7 +173,7 @@ impl ResourceStore for InMemoryStore {
             let coll = data.collection(&ty);
             coll.check_unique(&resource, None)?;
             coll.index(&id, &resource);
-            let members = has_members(&ty).then(|| ValueIndex::new(&resource, "members"));
+            let members = has_members(&ty).then(|| Box::new(ValueIndex::new(&resource, "members")));
             for member in member_ids(&resource) {
                 data.touch_entity(&member, seq);
                 data.groups_of.entry(member).or_default().insert(id.clone());
@@ -191,10 +205,19 @@ impl ResourceStore for InMemoryStore {
 
     async fn list(&self, ctx: &RequestContext, query: &ListQuery) -> Result<Page, StoreError> {
         let ty = ctx.resource_type().clone();
-        let matcher = match &query.filter {
-            Some(f) => Some(f.compile(&ty).map_err(ScimError::from)?),
-            None => None,
+        // A single `attr eq "value"` answered by an index needs no evaluation at all; anything
+        // else is compiled once, here, outside the lock.
+        let single_eq = query
+            .filter
+            .as_ref()
+            .is_some_and(|f| f.as_equality().is_some());
+        let compile = || -> Result<Option<Matcher>, StoreError> {
+            match &query.filter {
+                Some(f) => Ok(Some(f.compile(&ty).map_err(ScimError::from)?)),
+                None => Ok(None),
+            }
         };
+        let mut matcher = if single_eq { None } else { compile()? };
         // `User.groups` is derived on read: a filter or sort key that reads it must see it.
         let derived = ty.schema.attribute("groups").is_some()
             && (query.filter.as_ref().is_some_and(|f| reads(f, "groups"))
@@ -202,25 +225,75 @@ impl ResourceStore for InMemoryStore {
                     .sort
                     .as_ref()
                     .is_some_and(|s| s.by.urn.is_none() && s.by.name == "groups"));
-        self.read(ctx, |data| {
+        let skip = usize::try_from(query.start_index.saturating_sub(1)).unwrap_or(usize::MAX);
+        let take = query
+            .count
+            .map_or(usize::MAX, |c| usize::try_from(c).unwrap_or(usize::MAX));
+        self.tenant_lock(ctx.tenant(), |lock| {
+            let data = lock.read().map_err(poisoned)?;
             let Some(coll) = data.collections.get(&ty.name) else {
-                return Page::default();
+                return Ok(Page::default());
             };
+            let indexed = query.filter.as_ref().and_then(|f| coll.lookup(f));
+            if single_eq && (indexed.is_none() || derived) {
+                matcher = compile()?;
+            }
             let keep = |e: &&Entry| match &matcher {
                 None => true,
                 Some(m) if derived => m.matches(&data.with_derived(&ty, ctx, e)),
                 Some(m) => m.matches(&e.resource),
             };
-            let mut hits: Vec<&Entry> = match query.filter.as_ref().and_then(|f| coll.lookup(f)) {
-                Some(ids) => {
-                    let mut v: Vec<&Entry> = ids
-                        .iter()
+            // Unsorted: count every match but copy only the requested window (creation order).
+            if query.sort.is_none() {
+                let mut total = 0u64;
+                let mut resources = Vec::new();
+                let mut visit = |e: &Entry| {
+                    if resources.len() < take && total >= skip as u64 {
+                        resources.push(data.with_derived(&ty, ctx, e));
+                    }
+                    total += 1;
+                };
+                match indexed {
+                    Some(ids) => {
+                        let mut v: Vec<&Entry> = ids
+                            .iter()
+                            .filter_map(|id| coll.by_id.get(id))
+                            .filter(keep)
+                            .collect();
+                        v.sort_by_key(|e| e.seq);
+                        v.into_iter().for_each(&mut visit);
+                    }
+                    None if matcher.is_none() => {
+                        // No filter: the total is known, and the window is walked directly.
+                        let n = coll.by_id.len() as u64;
+                        for id in coll.order.values().skip(skip).take(take) {
+                            if let Some(e) = coll.by_id.get(id) {
+                                resources.push(data.with_derived(&ty, ctx, e));
+                            }
+                        }
+                        return Ok(Page {
+                            total_results: n,
+                            resources,
+                        });
+                    }
+                    None => coll
+                        .order
+                        .values()
                         .filter_map(|id| coll.by_id.get(id))
                         .filter(keep)
-                        .collect();
-                    v.sort_by_key(|e| e.seq);
-                    v
+                        .for_each(&mut visit),
                 }
+                return Ok(Page {
+                    total_results: total,
+                    resources,
+                });
+            }
+            let mut hits: Vec<&Entry> = match indexed {
+                Some(ids) => ids
+                    .iter()
+                    .filter_map(|id| coll.by_id.get(id))
+                    .filter(keep)
+                    .collect(),
                 None => coll
                     .order
                     .values()
@@ -255,20 +328,16 @@ impl ResourceStore for InMemoryStore {
                 hits = keyed.into_iter().map(|(_, e)| e).collect();
             }
             let total = hits.len() as u64;
-            let skip = usize::try_from(query.start_index.saturating_sub(1)).unwrap_or(usize::MAX);
-            let take = query
-                .count
-                .map_or(usize::MAX, |c| usize::try_from(c).unwrap_or(usize::MAX));
             let resources = hits
                 .into_iter()
                 .skip(skip)
                 .take(take)
                 .map(|e| data.with_derived(&ty, ctx, e))
                 .collect();
-            Page {
+            Ok(Page {
                 total_results: total,
                 resources,
-            }
+            })
         })
     }
 
@@ -526,7 +595,7 @@ impl TenantData {
 
     /// Replaces a stored resource, keeping indexes and memberships in step.
     fn commit(&mut self, ty: &ResourceType, id: &str, old: &Resource, new: Resource) {
-        let new_members = has_members(ty).then(|| ValueIndex::new(&new, "members"));
+        let new_members = has_members(ty).then(|| Box::new(ValueIndex::new(&new, "members")));
         let new_ids: std::collections::HashSet<String> = member_ids(&new).into_iter().collect();
         let renamed = old.get("displayName") != new.get("displayName");
         let seq = self.seq;
@@ -647,30 +716,42 @@ impl TenantData {
         if ty.extension(urn).is_none() {
             return;
         }
-        let Some(Value::Object(manager)) = r
-            .get_mut(urn)
-            .and_then(|e| e.as_object_mut())
-            .and_then(|e| e.get_mut("manager"))
+        // Read first: resources are shared copy-on-write, and most need no change.
+        let Some(manager) = r
+            .extension(urn)
+            .and_then(|e| e.get("manager"))
+            .and_then(Value::as_object)
         else {
             return;
         };
-        let Some(id) = manager
-            .get("value")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-        else {
+        let Some(id) = manager.get("value").and_then(Value::as_str) else {
             return;
         };
         let found = self
             .collections
             .values()
-            .find_map(|c| c.by_id.get(&id).map(|m| (&c.endpoint, m)));
+            .find_map(|c| c.by_id.get(id).map(|m| (&c.endpoint, m)));
         let endpoint = found.map_or(ty.endpoint.as_str(), |(e, _)| e.as_str());
-        manager
-            .entry("$ref")
-            .or_insert_with(|| Value::String(format!("{}{endpoint}/{id}", ctx.base_url())));
-        if let Some(name) = found.and_then(|(_, m)| m.resource.get("displayName")) {
-            manager.insert("displayName".into(), name.clone());
+        let reference = (!manager.contains_key("$ref"))
+            .then(|| Value::String(format!("{}{endpoint}/{id}", ctx.base_url())));
+        let name = found
+            .and_then(|(_, m)| m.resource.get("displayName"))
+            .filter(|n| manager.get("displayName") != Some(*n))
+            .cloned();
+        if reference.is_none() && name.is_none() {
+            return;
+        }
+        if let Some(Value::Object(manager)) = r
+            .get_mut(urn)
+            .and_then(|e| e.as_object_mut())
+            .and_then(|e| e.get_mut("manager"))
+        {
+            if let Some(v) = reference {
+                manager.insert("$ref".into(), v);
+            }
+            if let Some(n) = name {
+                manager.insert("displayName".into(), n);
+            }
         }
     }
 }
@@ -727,41 +808,47 @@ impl Collection {
     /// Candidate ids from an index, when the filter is an equality (or an `and` of them) on
     /// `id`, `externalId` or a unique attribute. The caller still applies the whole filter.
     fn lookup(&self, filter: &scim_filter::Filter) -> Option<Vec<String>> {
-        for (path, value) in filter.equalities() {
-            if path.urn.is_some() || path.sub_attr.is_some() {
-                continue;
-            }
-            let CompValue::String(v) = value else {
-                continue;
-            };
-            if path.name == "id" {
-                return Some(
-                    self.by_id
-                        .contains_key(v)
-                        .then(|| v.clone())
-                        .into_iter()
-                        .collect(),
-                );
-            }
-            if path.name == "externalId" {
-                return Some(
-                    self.external
-                        .get(v)
-                        .map(|s| s.iter().cloned().collect())
-                        .unwrap_or_default(),
-                );
-            }
-            if let Some(u) = self.unique.iter().find(|u| u.attr == path.name) {
-                return Some(
-                    u.values
-                        .get(&fold(v, u.case_exact))
-                        .cloned()
-                        .into_iter()
-                        .collect(),
-                );
-            }
+        if let Some((path, value)) = filter.as_equality() {
+            return self.lookup_one(path, value);
         }
-        None
+        filter
+            .equalities()
+            .into_iter()
+            .find_map(|(path, value)| self.lookup_one(path, value))
+    }
+
+    /// The ids for one `attr eq "value"`, when `attr` is indexed.
+    fn lookup_one(&self, path: &AttrPath, value: &CompValue) -> Option<Vec<String>> {
+        if path.urn.is_some() || path.sub_attr.is_some() {
+            return None;
+        }
+        let CompValue::String(v) = value else {
+            return None;
+        };
+        if path.name == "id" {
+            return Some(
+                self.by_id
+                    .contains_key(v)
+                    .then(|| v.clone())
+                    .into_iter()
+                    .collect(),
+            );
+        }
+        if path.name == "externalId" {
+            return Some(
+                self.external
+                    .get(v)
+                    .map(|s| s.iter().cloned().collect())
+                    .unwrap_or_default(),
+            );
+        }
+        let u = self.unique.iter().find(|u| u.attr == path.name)?;
+        let found = if u.case_exact || !v.bytes().any(|b| b.is_ascii_uppercase() || b >= 0x80) {
+            u.values.get(v.as_str())
+        } else {
+            u.values.get(&v.to_lowercase())
+        };
+        Some(found.cloned().into_iter().collect())
     }
 }
 

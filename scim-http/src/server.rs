@@ -46,6 +46,7 @@ pub(crate) struct Inner {
     pub(crate) patch_options: PatchOptions,
     pub(crate) validation: ValidationOptions,
     pub(crate) patch_no_content: bool,
+    pub(crate) patch_no_content_types: Vec<String>,
     pub(crate) public_discovery: bool,
     pub(crate) me: Option<Arc<MeResolver>>,
     pub(crate) config: ServiceProviderConfig,
@@ -112,6 +113,7 @@ pub struct ScimServerBuilder {
     patch_options: PatchOptions,
     validation: ValidationOptions,
     patch_no_content: bool,
+    patch_no_content_types: Vec<String>,
     public_discovery: bool,
     me: Option<Arc<MeResolver>>,
     documentation_uri: Option<String>,
@@ -140,6 +142,7 @@ impl ScimServer {
             patch_options: PatchOptions::default(),
             validation: ValidationOptions::default(),
             patch_no_content: false,
+            patch_no_content_types: Vec::new(),
             public_discovery: false,
             me: None,
             documentation_uri: None,
@@ -326,6 +329,15 @@ impl ScimServerBuilder {
         self
     }
 
+    /// Like [`ScimServerBuilder::patch_returns_no_content`], for one resource type only
+    /// (by name; may be called several times). Microsoft Entra ID prefers 204 for group PATCH,
+    /// and Okta expects it there while expecting the user back from a user PATCH; a 204 also
+    /// spares sending a large group's members after each change.
+    pub fn patch_returns_no_content_for(mut self, resource_type: impl Into<String>) -> Self {
+        self.patch_no_content_types.push(resource_type.into());
+        self
+    }
+
     /// Serve `/ServiceProviderConfig`, `/ResourceTypes` and `/Schemas` without
     /// authentication (RFC 7644 §4 allows either; default: authenticated).
     pub fn public_discovery(mut self, yes: bool) -> Self {
@@ -395,6 +407,7 @@ impl ScimServerBuilder {
                 patch_options: self.patch_options,
                 validation: self.validation,
                 patch_no_content: self.patch_no_content,
+                patch_no_content_types: self.patch_no_content_types,
                 public_discovery: self.public_discovery,
                 me: self.me,
                 config,

@@ -662,3 +662,28 @@ async fn me_acts_as_the_authenticated_users_resource_when_enabled() {
     h.get(&format!("/Users/{id}")).await.expect_error(404, None);
     assert_eq!(h.store.len("User"), 1);
 }
+
+#[tokio::test]
+async fn patch_returns_no_content_for_one_resource_type_only() {
+    let h = harness_with(|b| b.patch_returns_no_content_for("group"));
+    let uid = id_of(&h.create_user("nora").await);
+    let gid = id_of(&h.create_group("Admins", &[]).await);
+
+    let res = h
+        .patch(
+            &format!("/Groups/{gid}"),
+            &json!([{"op": "add", "path": "members", "value": [{"value": uid}]}]),
+        )
+        .await;
+    assert_eq!(res.status(), 204, "{}", res.describe());
+    assert!(res.header("etag").is_some());
+
+    let res = h
+        .patch(
+            &format!("/Users/{uid}"),
+            &json!([{"op": "replace", "path": "title", "value": "A"}]),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.describe());
+    assert_eq!(res.json()["title"], "A");
+}

@@ -46,10 +46,25 @@ static PRESERVES_ORDER: LazyLock<bool> = LazyLock::new(|| {
 });
 
 /// A top-level attribute's place: `map[name]` or `map[ext][name]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Eq)]
 struct Key<'p> {
     ext: Option<&'p str>,
     name: &'p str,
+}
+
+impl PartialEq for Key<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        // Names usually come from the same schema definition: compare addresses first.
+        fn same(a: &str, b: &str) -> bool {
+            std::ptr::eq(a, b) || a == b
+        }
+        same(self.name, other.name)
+            && match (self.ext, other.ext) {
+                (None, None) => true,
+                (Some(a), Some(b)) => same(a, b),
+                _ => false,
+            }
+    }
 }
 
 impl<'p> Key<'p> {
@@ -90,8 +105,8 @@ struct Track<'p> {
     key: Key<'p>,
     /// For snapshotted attributes: the journal index of the snapshot.
     snapshot: Option<usize>,
-    /// For member-like attributes.
-    delta: Option<Delta>,
+    /// For member-like attributes (boxed: most tracked attributes have none).
+    delta: Option<Box<Delta>>,
 }
 
 /// The net change to a member-like attribute.
@@ -162,8 +177,8 @@ pub(crate) fn run(
 ) -> Result<PatchOutcome, PatchError> {
     let mut s = Session {
         map,
-        journal: Vec::new(),
-        tracks: Vec::new(),
+        journal: Vec::with_capacity(patch.steps.len().min(8)),
+        tracks: Vec::with_capacity(patch.steps.len()),
         orders: Vec::new(),
         index,
         index_touched: false,
@@ -297,7 +312,7 @@ impl<'p> Session<'_, '_, 'p> {
     fn begin_keyed(&mut self, key: Key<'p>) {
         let t = self.track(key);
         if t.delta.is_none() {
-            t.delta = Some(Delta::default());
+            t.delta = Some(Box::default());
         }
         if self
             .index
@@ -309,7 +324,7 @@ impl<'p> Session<'_, '_, 'p> {
     }
 
     fn delta(&mut self, key: Key<'p>) -> &mut Delta {
-        self.track(key).delta.get_or_insert_with(Delta::default)
+        self.track(key).delta.get_or_insert_with(Box::default)
     }
 
     /// Saves the key order of a container before its first structural change, when the map
@@ -497,14 +512,14 @@ impl<'p> Session<'_, '_, 'p> {
             {
                 changed = old.as_ref() != get(self.map, t.key);
             }
-            if let Some(d) = t.delta
+            if let Some(mut d) = t.delta
                 && !d.is_empty()
             {
                 changed = true;
                 outcome.deltas.push(MultiValuedDelta {
                     attribute: path.clone(),
-                    added: d.added,
-                    removed: d.removed,
+                    added: std::mem::take(&mut d.added),
+                    removed: std::mem::take(&mut d.removed),
                     rewritten: d.rewritten || t.snapshot.is_some(),
                 });
             }
@@ -685,7 +700,8 @@ impl<'p> Session<'_, '_, 'p> {
         }
     }
 
-    /// `attr.sub` of a single-valued complex attribute.
+    /// `attr.sub` of a single-valued complex attribute: checked against the stored value,
+    /// then changed in place (after the snapshot).
     fn complex_sub(
         &mut self,
         at: &At,
@@ -695,37 +711,62 @@ impl<'p> Session<'_, '_, 'p> {
     ) -> Result<(), PatchError> {
         let key = Key::of(&slot);
         let cur = get(self.map, key);
-        let mut obj = cur.and_then(Value::as_object).cloned().unwrap_or_default();
-        let path = format!("{}.{}", slot.canonical(), sub.name);
-        match action {
+        let old = cur.and_then(|c| c.get(&sub.name));
+        let new = match action {
             Action::Add(v) | Action::Replace(v) => {
-                set_sub(&mut obj, sub, v, matches!(action, Action::Add(_)));
+                Some(sub_value(old, sub, v, matches!(action, Action::Add(_))))
             }
-            Action::Remove | Action::RemoveValues(_) => {
-                if obj.remove(&sub.name).is_none() {
-                    return Ok(());
-                }
-            }
-        }
-        let new = (!obj.is_empty()).then_some(Value::Object(obj));
-        if cur == new.as_ref() {
+            Action::Remove | Action::RemoveValues(_) => None,
+        };
+        if old == new.as_ref() {
             return Ok(());
         }
-        if let Some(old) = cur {
-            if slot.attr.mutability == Mutability::Immutable {
-                return Err(immutable(at, &slot.canonical()));
-            }
-            if sub.mutability == Mutability::Immutable && old.get(&sub.name).is_some() {
-                return Err(immutable(at, &path));
-            }
+        if cur.is_some() && slot.attr.mutability == Mutability::Immutable {
+            return Err(immutable(at, &slot.canonical()));
         }
-        if let Some(n) = &new
-            && !matches!(action, Action::Remove | Action::RemoveValues(_))
-        {
-            check_required_subs(at, slot.attr, &slot.canonical(), n)?;
+        if old.is_some() && sub.mutability == Mutability::Immutable {
+            return Err(immutable(at, &format!("{}.{}", slot.canonical(), sub.name)));
+        }
+        if new.is_some() {
+            let missing = slot.attr.sub_attributes.iter().find(|s| {
+                s.required
+                    && s.mutability != Mutability::ReadOnly
+                    && s.name != sub.name
+                    && cur.and_then(|c| c.get(&s.name)).is_none()
+            });
+            if let Some(m) = missing {
+                return Err(at.invalid_value(format!(
+                    "{}.{} is required",
+                    slot.canonical(),
+                    m.name
+                )));
+            }
         }
         self.snapshot(key);
-        self.set(at, key, new)
+        match new {
+            Some(v) => {
+                if !get(self.map, key).is_some_and(Value::is_object) {
+                    self.set(at, key, Some(Value::Object(Map::new())))?;
+                }
+                if let Some(obj) = get_mut(self.map, key).and_then(Value::as_object_mut) {
+                    obj.insert(sub.name.clone(), v);
+                }
+                Ok(())
+            }
+            None => {
+                let empty = match get_mut(self.map, key).and_then(Value::as_object_mut) {
+                    Some(obj) => {
+                        obj.remove(&sub.name);
+                        obj.is_empty()
+                    }
+                    None => false,
+                };
+                if empty {
+                    self.set(at, key, None)?;
+                }
+                Ok(())
+            }
+        }
     }
 
     /// A multi-valued attribute without filter or sub-attribute.
@@ -879,7 +920,6 @@ impl<'p> Session<'_, '_, 'p> {
                 }
             }
             (Action::Remove | Action::RemoveValues(_), Some(sub)) => {
-                let path = format!("{}.{}", slot.canonical(), sub.name);
                 let mut emptied = Vec::new();
                 for &pos in &matched {
                     let Some(elem) = self.elem(key, pos) else {
@@ -889,7 +929,7 @@ impl<'p> Session<'_, '_, 'p> {
                         continue;
                     }
                     if sub.mutability == Mutability::Immutable {
-                        return Err(immutable(at, &path));
+                        return Err(immutable(at, &format!("{}.{}", slot.canonical(), sub.name)));
                     }
                     let mut new = elem.clone();
                     if let Some(obj) = new.as_object_mut() {
@@ -906,24 +946,18 @@ impl<'p> Session<'_, '_, 'p> {
                 }
             }
             (Action::Add(v) | Action::Replace(v), Some(sub)) => {
-                let path = format!("{}.{}", slot.canonical(), sub.name);
                 let add = matches!(action, Action::Add(_));
                 for &pos in &matched {
                     let Some(cur) = self.elem(key, pos).and_then(Value::as_object) else {
                         continue;
                     };
-                    let mut probe = Map::new();
-                    if let Some(old) = cur.get(&sub.name) {
-                        probe.insert(sub.name.clone(), old.clone());
-                    }
-                    set_sub(&mut probe, sub, v, add);
-                    let new_sub = probe.remove(&sub.name).unwrap_or(Value::Null);
                     let old_sub = cur.get(&sub.name);
+                    let new_sub = sub_value(old_sub, sub, v, add);
                     if old_sub == Some(&new_sub) {
                         continue;
                     }
                     if sub.mutability == Mutability::Immutable && old_sub.is_some() {
-                        return Err(immutable(at, &path));
+                        return Err(immutable(at, &format!("{}.{}", slot.canonical(), sub.name)));
                     }
                     let name = sub.name.clone();
                     self.edit_with(key, keyed, pos, |obj| {
@@ -1457,6 +1491,24 @@ fn merge(
         }
     }
     out
+}
+
+/// The new value of a sub-attribute: `v`, or for `add` to a multi-valued one, the old values
+/// extended with `v`'s (without duplicates).
+fn sub_value(old: Option<&Value>, sub: &Attribute, v: &Value, add: bool) -> Value {
+    if add
+        && sub.multi_valued
+        && let (Some(Value::Array(have)), Value::Array(more)) = (old, v)
+    {
+        let mut out = have.clone();
+        for m in more {
+            if !out.contains(m) {
+                out.push(m.clone());
+            }
+        }
+        return Value::Array(out);
+    }
+    v.clone()
 }
 
 /// Sets a sub-attribute: multi-valued ones are extended (without duplicates) on `add`.

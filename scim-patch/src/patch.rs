@@ -341,7 +341,11 @@ impl<'t> Parser<'t, '_> {
                 }
             };
         }
-        let parsed = PatchPath::parse(path).map_err(|e| at.invalid_path(e.to_string()))?;
+        let parsed = match plain_path(path) {
+            // A plain `[urn:]name[.sub]` needs no grammar: resolution decides (the same way).
+            Some(ap) => PatchPath::Attr(ap),
+            None => PatchPath::parse(path).map_err(|e| at.invalid_path(e.to_string()))?,
+        };
         let target = match &parsed {
             PatchPath::Attr(ap) => {
                 let r = self.resolve(&at, ap.urn.as_deref(), &ap.name, ap.sub_attr.as_deref())?;
@@ -701,12 +705,11 @@ impl<'t> Parser<'t, '_> {
                 }
                 match target {
                     Target::Attr { slot, sub: None } if slot.attr.multi_valued => {
-                        let values =
-                            match self.normalise(at, slot.attr, &slot.canonical(), value)? {
-                                Some(Value::Array(items)) => items,
-                                Some(other) => vec![other],
-                                None => Vec::new(),
-                            };
+                        let values = match self.normalise(at, slot.attr, written(at), value)? {
+                            Some(Value::Array(items)) => items,
+                            Some(other) => vec![other],
+                            None => Vec::new(),
+                        };
                         Ok(Some(Action::RemoveValues(values)))
                     }
                     // Any other target: the value adds nothing to the path.
@@ -724,24 +727,16 @@ impl<'t> Parser<'t, '_> {
                     Target::Attr { slot, sub: None }
                         if slot.attr.is_complex() && !slot.attr.multi_valued =>
                     {
-                        self.partial(at, slot.attr, &slot.canonical(), raw)?
+                        self.partial(at, slot.attr, written(at), raw)?
                     }
                     Target::Attr { slot, sub: None } => {
-                        self.normalise(at, slot.attr, &slot.canonical(), raw)?
+                        self.normalise(at, slot.attr, written(at), raw)?
                     }
-                    Target::Attr {
-                        slot,
-                        sub: Some(sub),
-                    } => {
-                        self.normalise(at, sub, &format!("{}.{}", slot.canonical(), sub.name), raw)?
+                    Target::Attr { sub: Some(sub), .. } => {
+                        self.normalise(at, sub, written(at), raw)?
                     }
                     Target::Filtered(f) => match f.sub {
-                        Some(sub) => self.normalise(
-                            at,
-                            sub,
-                            &format!("{}.{}", f.slot.canonical(), sub.name),
-                            raw,
-                        )?,
+                        Some(sub) => self.normalise(at, sub, written(at), raw)?,
                         None => self.element(at, f.slot, raw)?,
                     },
                     // Not reachable from `operation`/`expand`; kept total.
@@ -869,15 +864,10 @@ impl<'t> Parser<'t, '_> {
             )));
         }
         if !slot.attr.multi_valued {
-            return check_value(slot.attr, raw, &self.vopts, &slot.canonical())
+            return check_value(slot.attr, raw, &self.vopts, written(at))
                 .map_err(|e| at.wrap_scim(&e));
         }
-        match check_value(
-            slot.attr,
-            Value::Array(vec![raw]),
-            &self.vopts,
-            &slot.canonical(),
-        ) {
+        match check_value(slot.attr, Value::Array(vec![raw]), &self.vopts, written(at)) {
             Ok(Some(Value::Array(mut items))) => Ok(items.pop()),
             Ok(_) => Ok(None),
             Err(e) => Err(at.wrap_scim(&e)),
@@ -891,6 +881,47 @@ impl<'t> Parser<'t, '_> {
         }
         Ok(())
     }
+}
+
+/// A path made only of attribute-name characters, dots and colons (`displayName`,
+/// `name.givenName`, `urn:…:2.0:User:manager.value`) split as the grammar would split it: the
+/// URN is everything before the last `:`, the sub-attribute what follows the first `.` after
+/// it. Anything else (`[`, spaces, quotes) goes through the full parser. A malformed plain path
+/// (`a..b`, `1x`) names no attribute and fails resolution with `invalidPath`, as it would fail
+/// to parse.
+fn plain_path(path: &str) -> Option<scim_filter::AttrPath> {
+    if !path
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'$' | b'.' | b':'))
+    {
+        return None;
+    }
+    let (urn, rest) = match path.rfind(':') {
+        Some(i) => (Some(path.get(..i)?.to_owned()), path.get(i + 1..)?),
+        None => (None, path),
+    };
+    let (name, sub) = match rest.split_once('.') {
+        Some((n, s)) => (n, Some(s.to_owned())),
+        None => (rest, None),
+    };
+    if name.is_empty()
+        || sub
+            .as_deref()
+            .is_some_and(|s| s.is_empty() || s.contains('.'))
+    {
+        return None;
+    }
+    Some(scim_filter::AttrPath {
+        urn,
+        name: name.to_owned(),
+        sub_attr: sub,
+    })
+}
+
+/// The path of an operation as the client wrote it (or the key of a path-less value), for
+/// error details.
+fn written(at: &At) -> &str {
+    at.path.as_deref().unwrap_or_default()
 }
 
 /// Removing (or unassigning) a required attribute or sub-attribute is `mutability`.

@@ -39,6 +39,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .base_path(base_path.trim_end_matches('/'))
         .store(InMemoryStore::new())
         .authenticator(BearerTokens::single(token.clone()))
+        // Entra ID prefers, and Okta expects, 204 for group PATCH; users still come back.
+        .patch_returns_no_content_for("Group")
         .build()?;
 
     let http = HttpServer::new({
