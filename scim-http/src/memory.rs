@@ -51,7 +51,8 @@ struct TenantData {
 struct Collection {
     order: BTreeMap<u64, String>,
     by_id: HashMap<String, Entry>,
-    external: HashMap<String, BTreeSet<String>>,
+    /// externalId → ids (not unique; almost always one id, hence a `Vec`).
+    external: HashMap<String, Vec<String>>,
     unique: Vec<UniqueIndex>,
     endpoint: String,
     initialised: bool,
@@ -495,13 +496,8 @@ impl ResourceStore for InMemoryStore {
                     if outcome.is_modified("externalId") {
                         // externalId is indexed but not unique: re-index this entry.
                         let coll = data.collection(&ty);
-                        if let Some(x) = old_external
-                            && let Some(ids) = coll.external.get_mut(&x)
-                        {
-                            ids.remove(id);
-                            if ids.is_empty() {
-                                coll.external.remove(&x);
-                            }
+                        if let Some(x) = old_external {
+                            coll.unlink_external(&x, id);
                         }
                         let new_external = coll
                             .by_id
@@ -509,7 +505,7 @@ impl ResourceStore for InMemoryStore {
                             .and_then(|e| e.resource.external_id())
                             .map(str::to_owned);
                         if let Some(x) = new_external {
-                            coll.external.entry(x).or_default().insert(id.to_owned());
+                            coll.link_external(&x, id);
                         }
                     }
                 } else {
@@ -779,10 +775,23 @@ impl Collection {
             }
         }
         if let Some(x) = r.external_id() {
-            self.external
-                .entry(x.to_owned())
-                .or_default()
-                .insert(id.to_owned());
+            self.link_external(x, id);
+        }
+    }
+
+    fn link_external(&mut self, external_id: &str, id: &str) {
+        let ids = self.external.entry(external_id.to_owned()).or_default();
+        if !ids.iter().any(|i| i == id) {
+            ids.push(id.to_owned());
+        }
+    }
+
+    fn unlink_external(&mut self, external_id: &str, id: &str) {
+        if let Some(ids) = self.external.get_mut(external_id) {
+            ids.retain(|i| i != id);
+            if ids.is_empty() {
+                self.external.remove(external_id);
+            }
         }
     }
 
@@ -795,13 +804,8 @@ impl Collection {
                 }
             }
         }
-        if let Some(x) = r.external_id()
-            && let Some(set) = self.external.get_mut(x)
-        {
-            set.remove(id);
-            if set.is_empty() {
-                self.external.remove(x);
-            }
+        if let Some(x) = r.external_id() {
+            self.unlink_external(x, id);
         }
     }
 
