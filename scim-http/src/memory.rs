@@ -839,12 +839,7 @@ impl Collection {
             );
         }
         if path.name == "externalId" {
-            return Some(
-                self.external
-                    .get(v)
-                    .map(|s| s.iter().cloned().collect())
-                    .unwrap_or_default(),
-            );
+            return Some(self.external.get(v).map(|s| s.to_vec()).unwrap_or_default());
         }
         let u = self.unique.iter().find(|u| u.attr == path.name)?;
         let found = if u.case_exact || !v.bytes().any(|b| b.is_ascii_uppercase() || b >= 0x80) {
