@@ -112,6 +112,18 @@ impl Matcher {
     pub fn matches_map(&self, map: &Map<String, Value>) -> bool {
         self.root.eval(map)
     }
+
+    /// Whether a JSON value matches: objects as [`Matcher::matches_map`]; anything else never.
+    pub fn matches_value(&self, value: &Value) -> bool {
+        value.as_object().is_some_and(|m| self.root.eval(m))
+    }
+
+    /// A matcher that matches everything (a PATCH path without a value filter).
+    pub fn always() -> Matcher {
+        Matcher {
+            root: Node::Const(true),
+        }
+    }
 }
 
 /// Evaluates `filter` against `resource` of type `ty` (compiling it first). To evaluate one
@@ -147,6 +159,17 @@ impl Filter {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn compile_for_values(&self, attr: &Attribute) -> Result<Matcher, EvalError> {
+        self.compile_for_values_with(attr, ValueFilterOptions::default())
+    }
+
+    /// [`Filter::compile_for_values`] with options: PATCH (RFC 7644 §3.5.2) wants a name that
+    /// is not a sub-attribute to be an error (`invalidPath`), and the `value` of a member
+    /// (a resource id) compared exactly.
+    pub fn compile_for_values_with(
+        &self,
+        attr: &Attribute,
+        options: ValueFilterOptions,
+    ) -> Result<Matcher, EvalError> {
         if !attr.is_complex() {
             return Err(EvalError::NotComparable {
                 path: attr.name.clone(),
@@ -154,7 +177,7 @@ impl Filter {
             });
         }
         Ok(Matcher {
-            root: compile(self, &Scope::Complex(attr))?,
+            root: compile(self, &Scope::Complex(attr, options))?,
         })
     }
 
@@ -169,11 +192,39 @@ impl Filter {
     }
 }
 
+/// How a value filter (`attr[...]`) reads names and values; see
+/// [`Filter::compile_for_values_with`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ValueFilterOptions {
+    /// A name that is not a sub-attribute is an [`EvalError::UnknownAttribute`] instead of
+    /// matching nothing.
+    pub unknown_is_error: bool,
+    /// The `value` sub-attribute compares case-exactly whatever the schema says (member ids).
+    pub exact_value: bool,
+}
+
+impl ValueFilterOptions {
+    /// Sets [`ValueFilterOptions::unknown_is_error`].
+    #[must_use]
+    pub fn unknown_is_error(mut self, yes: bool) -> Self {
+        self.unknown_is_error = yes;
+        self
+    }
+
+    /// Sets [`ValueFilterOptions::exact_value`].
+    #[must_use]
+    pub fn exact_value(mut self, yes: bool) -> Self {
+        self.exact_value = yes;
+        self
+    }
+}
+
 /// Where names are resolved: at the resource's top level, or inside the values of a complex
 /// attribute (within `attr[...]`).
 enum Scope<'a> {
     Resource(&'a ResourceType),
-    Complex(&'a Attribute),
+    Complex(&'a Attribute, ValueFilterOptions),
 }
 
 impl Scope<'_> {
@@ -190,11 +241,14 @@ impl Scope<'_> {
                 };
                 Some((loc, r.attribute(), r.sub_attribute()))
             }
-            Scope::Complex(parent) => {
-                if path.urn.is_some() || path.sub_attr.is_some() {
-                    return None;
-                }
-                let sub = parent.sub_attribute(&path.name)?;
+            Scope::Complex(parent, _) => {
+                // `emails[emails.type eq "work"]`: the attribute's own name as a prefix.
+                let name = match (&path.urn, &path.sub_attr) {
+                    (None, None) => path.name.as_str(),
+                    (None, Some(sub)) if path.name.eq_ignore_ascii_case(&parent.name) => sub,
+                    _ => return None,
+                };
+                let sub = parent.sub_attribute(name)?;
                 let loc = Loc {
                     ext: None,
                     attr: sub.name.clone(),
@@ -205,10 +259,23 @@ impl Scope<'_> {
         }
     }
 
+    /// What an unknown name compiles to: no match, or an error when the scope asks for it.
+    fn missing(&self, path: &AttrPath) -> Result<Node, EvalError> {
+        match self {
+            Scope::Complex(_, o) if o.unknown_is_error => Err(self.unknown(path)),
+            _ => Ok(Node::Const(false)),
+        }
+    }
+
+    /// Whether the `value` sub-attribute must compare exactly here.
+    fn exact_value(&self) -> bool {
+        matches!(self, Scope::Complex(_, o) if o.exact_value)
+    }
+
     fn unknown(&self, path: &AttrPath) -> EvalError {
         let resource_type = match self {
             Scope::Resource(ty) => ty.name.clone(),
-            Scope::Complex(a) => a.name.clone(),
+            Scope::Complex(a, _) => a.name.clone(),
         };
         EvalError::UnknownAttribute {
             path: path.to_string(),
@@ -281,11 +348,14 @@ fn compile(filter: &Filter, scope: &Scope<'_>) -> Result<Node, EvalError> {
         Filter::Not(f) => Node::Not(Box::new(compile(f, scope)?)),
         Filter::Present(path) => match scope.locate(path) {
             Some((loc, _, _)) => Node::Present(loc),
-            None => Node::Const(false),
+            None => scope.missing(path)?,
         },
         Filter::Compare { path, op, value } => match scope.locate(path) {
-            Some((loc, attr, sub)) => compile_compare(path, loc, attr, sub, *op, value)?,
-            None => Node::Const(false),
+            Some((loc, attr, sub)) => {
+                let exact = scope.exact_value() && loc.attr == "value";
+                compile_compare(path, loc, attr, sub, *op, value, exact)?
+            }
+            None => scope.missing(path)?,
         },
         Filter::ValuePath(ValuePath { attr: path, filter }) => match scope.locate(path) {
             Some((loc, attr, sub)) => {
@@ -296,9 +366,10 @@ fn compile(filter: &Filter, scope: &Scope<'_>) -> Result<Node, EvalError> {
                         what: "not a complex attribute and cannot take a value filter",
                     });
                 }
-                Node::Some(loc, Box::new(compile(filter, &Scope::Complex(def))?))
+                let inner = Scope::Complex(def, ValueFilterOptions::default());
+                Node::Some(loc, Box::new(compile(filter, &inner)?))
             }
-            None => Node::Const(false),
+            None => scope.missing(path)?,
         },
     })
 }
@@ -310,6 +381,7 @@ fn compile_compare(
     sub: Option<&Attribute>,
     op: CompareOp,
     value: &CompValue,
+    exact: bool,
 ) -> Result<Node, EvalError> {
     let mut def = sub.unwrap_or(attr);
     if def.is_complex() {
@@ -338,11 +410,14 @@ fn compile_compare(
             }),
         };
     }
-    let test = Test {
-        op,
-        operand: operand(path, def, op, value)?,
-    };
-    Ok(Node::Compare(loc, test))
+    let mut operand = operand(path, def, op, value)?;
+    if let (true, Operand::Text { s, case_exact }, CompValue::String(raw)) =
+        (exact, &mut operand, value)
+    {
+        s.clone_from(raw);
+        *case_exact = true;
+    }
+    Ok(Node::Compare(loc, Test { op, operand }))
 }
 
 /// Converts a comparison value to the type of the attribute `def` (RFC 7643 §2.3), checking
@@ -466,7 +541,10 @@ fn resolve_names(filter: &Filter, scope: &Scope<'_>) -> Result<Filter, EvalError
         Filter::ValuePath(vp) => {
             let (attr, def) = canonical(&vp.attr)?;
             let inner = match def {
-                Some(d) => resolve_names(&vp.filter, &Scope::Complex(d))?,
+                Some(d) => resolve_names(
+                    &vp.filter,
+                    &Scope::Complex(d, ValueFilterOptions::default()),
+                )?,
                 None => (*vp.filter).clone(),
             };
             Filter::ValuePath(ValuePath {
@@ -760,6 +838,48 @@ mod tests {
             );
         }
         assert!(matches(&Filter::parse(r#"level eq "10""#).unwrap(), &r, &ty).is_err());
+    }
+
+    #[test]
+    fn value_filters_with_patch_options() {
+        let groups = ResourceType::group();
+        let members = groups.resolve("members").unwrap().attribute();
+        let users = ResourceType::user();
+        let emails = users.resolve("emails").unwrap().attribute();
+        let strict = ValueFilterOptions::default().unknown_is_error(true);
+
+        // Unknown sub-attribute: no match by default, an error when asked.
+        let f = Filter::parse(r#"nope eq "x""#).unwrap();
+        assert!(
+            !f.compile_for_values(emails)
+                .unwrap()
+                .matches_value(&json!({"nope": "x"}))
+        );
+        assert!(matches!(
+            f.compile_for_values_with(emails, strict),
+            Err(EvalError::UnknownAttribute { .. })
+        ));
+
+        // The attribute's own name as a prefix.
+        let f = Filter::parse(r#"emails.type eq "WORK""#).unwrap();
+        assert!(
+            f.compile_for_values_with(emails, strict)
+                .unwrap()
+                .matches_value(&json!({"type": "work"}))
+        );
+
+        // Member ids compare exactly with `exact_value`, as the schema says otherwise.
+        let f = Filter::parse(r#"value eq "ABC""#).unwrap();
+        let exact = f
+            .compile_for_values_with(members, strict.exact_value(true))
+            .unwrap();
+        assert!(exact.matches_value(&json!({"value": "ABC"})));
+        assert!(!exact.matches_value(&json!({"value": "abc"})));
+        assert!(
+            !exact.matches_value(&json!("ABC")),
+            "non-objects never match"
+        );
+        assert!(Matcher::always().matches_value(&json!({})));
     }
 
     #[test]

@@ -84,7 +84,7 @@ mod visit;
 
 pub use ast::{AttrPath, CompValue, CompareOp, Filter, PatchPath, ValuePath};
 pub use error::{Grammar, ParseError, ParseErrorKind};
-pub use eval::{EvalError, Matcher, matches};
+pub use eval::{EvalError, Matcher, ValueFilterOptions, matches};
 pub use options::ParseOptions;
 pub use sql::{
     Column, ColumnKind, Dialect, MultiValued, SqlError, SqlMapping, SqlMappingBuilder, SqlParam,

@@ -492,52 +492,55 @@ fn service_provider_config(req: &Req<'_>) -> Result<Resp, ScimError> {
 }
 
 fn resource_types(req: &Req<'_>, name: Option<&str>) -> Result<Resp, ScimError> {
-    refuse_filter(req)?;
     let reg = &req.server.registry;
-    match name {
-        Some(n) => {
-            let ty = reg
-                .resource_types()
+    let base = req.base_url.as_str();
+    discovery(
+        req,
+        name.map(|n| {
+            reg.resource_types()
                 .find(|t| t.id.eq_ignore_ascii_case(n) || t.name.eq_ignore_ascii_case(n))
-                .ok_or_else(|| ScimError::not_found(format!("no resource type {n:?}")))?;
-            Ok(response::json(
-                StatusCode::OK,
-                &ty.to_resource_json(&req.base_url),
-            ))
-        }
-        None => {
-            let all: Vec<Value> = reg
-                .resource_types()
-                .map(|t| t.to_resource_json(&req.base_url))
-                .collect();
-            let n = all.len() as u64;
-            Ok(response::json(
-                StatusCode::OK,
-                &ListResponse::new(n, 1, all),
-            ))
-        }
-    }
+                .map(|t| t.to_resource_json(base))
+                .ok_or_else(|| ScimError::not_found(format!("no resource type {n:?}")))
+        }),
+        || {
+            reg.resource_types()
+                .map(|t| t.to_resource_json(base))
+                .collect()
+        },
+    )
 }
 
 fn schemas(req: &Req<'_>, urn: Option<&str>) -> Result<Resp, ScimError> {
-    refuse_filter(req)?;
     let reg = &req.server.registry;
-    match urn {
-        Some(u) => {
-            let s = reg
-                .schema(u)
-                .ok_or_else(|| ScimError::not_found(format!("no schema {u:?}")))?;
-            Ok(response::json(
-                StatusCode::OK,
-                &s.to_resource_json(&req.base_url),
-            ))
-        }
-        None => {
-            let all: Vec<Value> = reg
-                .schemas()
+    let base = req.base_url.as_str();
+    discovery(
+        req,
+        urn.map(|u| {
+            reg.schema(u)
+                .map(|s| s.to_resource_json(base))
+                .ok_or_else(|| ScimError::not_found(format!("no schema {u:?}")))
+        }),
+        || {
+            reg.schemas()
                 .iter()
-                .map(|s| s.to_resource_json(&req.base_url))
-                .collect();
+                .map(|s| s.to_resource_json(base))
+                .collect()
+        },
+    )
+}
+
+/// A discovery answer (RFC 7644 §4): the one resource asked for, or all of them as a
+/// ListResponse; filtering is refused.
+fn discovery(
+    req: &Req<'_>,
+    one: Option<Result<Value, ScimError>>,
+    all: impl FnOnce() -> Vec<Value>,
+) -> Result<Resp, ScimError> {
+    refuse_filter(req)?;
+    match one {
+        Some(found) => Ok(response::json(StatusCode::OK, &found?)),
+        None => {
+            let all = all();
             let n = all.len() as u64;
             Ok(response::json(
                 StatusCode::OK,

@@ -164,13 +164,7 @@ impl ResourceStore for InMemoryStore {
             let id = new_id();
             strip_derived(&ty, &mut resource);
             resource.set_id(id.clone());
-            let now = now();
-            let mut meta = Map::new();
-            meta.insert("resourceType".into(), Value::String(ty.name.clone()));
-            meta.insert("created".into(), Value::String(now.clone()));
-            meta.insert("lastModified".into(), Value::String(now));
-            meta.insert("version".into(), Value::String(version(seq)));
-            resource.insert("meta", Value::Object(meta));
+            resource.insert("meta", new_meta(&ty, None, seq));
             let coll = data.collection(&ty);
             coll.check_unique(&resource, None)?;
             coll.index(&id, &resource);
@@ -352,28 +346,14 @@ impl ResourceStore for InMemoryStore {
         let ty = ctx.resource_type().clone();
         self.write(ctx, |data| {
             let coll = data.collection(&ty);
-            let entry = coll
-                .by_id
-                .get(id)
-                .ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
-            if !expected.matches(entry.resource.version()) {
-                return Err(StoreError::VersionMismatch);
-            }
+            // A cheap copy: resources are shared copy-on-write.
+            let old = coll.entry_if(id, expected)?.resource.clone();
             strip_derived(&ty, &mut resource);
             resource.set_id(id);
             coll.check_unique(&resource, Some(id))?;
-            let old = entry.resource.clone();
             let created = old.get("meta").and_then(|m| m.get("created")).cloned();
             data.seq += 1;
-            let seq = data.seq;
-            let mut meta = Map::new();
-            meta.insert("resourceType".into(), Value::String(ty.name.clone()));
-            if let Some(c) = created {
-                meta.insert("created".into(), c);
-            }
-            meta.insert("lastModified".into(), Value::String(now()));
-            meta.insert("version".into(), Value::String(version(seq)));
-            resource.insert("meta", Value::Object(meta));
+            resource.insert("meta", new_meta(&ty, created, data.seq));
             data.commit(&ty, id, &old, resource);
             data.render(&ty, ctx, id)
                 .ok_or_else(|| StoreError::NotFound(id.to_owned()))
@@ -389,13 +369,7 @@ impl ResourceStore for InMemoryStore {
         let ty = ctx.resource_type().clone();
         self.write(ctx, |data| {
             let coll = data.collection(&ty);
-            let entry = coll
-                .by_id
-                .get(id)
-                .ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
-            if !expected.matches(entry.resource.version()) {
-                return Err(StoreError::VersionMismatch);
-            }
+            coll.entry_if(id, expected)?;
             let Some(entry) = coll.by_id.remove(id) else {
                 return Err(StoreError::NotFound(id.to_owned()));
             };
@@ -447,13 +421,7 @@ impl ResourceStore for InMemoryStore {
                 let targets = patch.targets();
                 coll.unique.iter().any(|u| targets.contains(&u.attr))
             };
-            let entry = coll
-                .by_id
-                .get_mut(id)
-                .ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
-            if !expected.matches(entry.resource.version()) {
-                return Err(StoreError::VersionMismatch);
-            }
+            let entry = coll.entry_if(id, expected)?;
             if touches_unique {
                 let old = entry.resource.clone();
                 let (new, outcome) = patch.apply_to_copy(&old)?;
@@ -753,6 +721,18 @@ impl TenantData {
 }
 
 impl Collection {
+    /// The entry `id`, if the precondition holds for it (else 404 or 412).
+    fn entry_if(&mut self, id: &str, expected: Precondition<'_>) -> Result<&mut Entry, StoreError> {
+        let entry = self
+            .by_id
+            .get_mut(id)
+            .ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
+        if !expected.matches(entry.resource.version()) {
+            return Err(StoreError::VersionMismatch);
+        }
+        Ok(entry)
+    }
+
     fn check_unique(&self, r: &Resource, self_id: Option<&str>) -> Result<(), StoreError> {
         for u in &self.unique {
             if let Some(Value::String(v)) = r.get(&u.attr)
@@ -908,6 +888,17 @@ fn fold(v: &str, case_exact: bool) -> String {
     } else {
         v.to_lowercase()
     }
+}
+
+/// A fresh `meta` for a created or replaced resource (`created` kept on replace).
+fn new_meta(ty: &ResourceType, created: Option<Value>, seq: u64) -> Value {
+    let now = Value::String(now());
+    let mut meta = Map::new();
+    meta.insert("resourceType".into(), Value::String(ty.name.clone()));
+    meta.insert("created".into(), created.unwrap_or_else(|| now.clone()));
+    meta.insert("lastModified".into(), now);
+    meta.insert("version".into(), Value::String(version(seq)));
+    Value::Object(meta)
 }
 
 fn version(seq: u64) -> String {

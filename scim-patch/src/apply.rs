@@ -1026,7 +1026,7 @@ impl<'p> Session<'_, '_, 'p> {
     ) -> Result<(), PatchError> {
         let slot = f.slot;
         let key = Key::of(&slot);
-        let matched = get(self.map, key).is_some_and(|v| f.filter.matches(v));
+        let matched = get(self.map, key).is_some_and(|v| f.filter.matches_value(v));
         if !matched {
             return match action {
                 Action::Remove | Action::RemoveValues(_) => {
@@ -1404,7 +1404,7 @@ impl<'p> Session<'_, '_, 'p> {
         items
             .iter()
             .enumerate()
-            .filter(|(_, x)| f.filter.matches(x))
+            .filter(|(_, x)| f.filter.matches_value(x))
             .map(|(i, _)| i)
             .collect()
     }

@@ -18,7 +18,8 @@ use crate::error::{At, PatchError};
 use crate::index::ValueIndex;
 use crate::options::PatchOptions;
 use crate::outcome::PatchOutcome;
-use crate::select::{ElemFilter, SelectError, is_member_like};
+use crate::select::is_member_like;
+use scim_filter::{EvalError, Matcher, ValueFilterOptions};
 
 /// A PATCH request (RFC 7644 §3.5.2) parsed and resolved against a [`ResourceType`].
 ///
@@ -116,7 +117,7 @@ pub(crate) enum Target<'t> {
 #[derive(Debug, Clone)]
 pub(crate) struct Filtered<'t> {
     pub(crate) slot: Slot<'t>,
-    pub(crate) filter: ElemFilter,
+    pub(crate) filter: Matcher,
     pub(crate) sub: Option<&'t Attribute>,
     /// The value an `add`/`replace` creates when nothing matches (from `eq` terms).
     pub(crate) template: Option<Map<String, Value>>,
@@ -357,7 +358,7 @@ impl<'t> Parser<'t, '_> {
                 match r.sub_attribute() {
                     Some(sub) if slot.attr.multi_valued => Target::Filtered(Box::new(Filtered {
                         slot,
-                        filter: ElemFilter::Const(true),
+                        filter: Matcher::always(),
                         sub: Some(sub),
                         template: Some(Map::new()),
                         key: None,
@@ -394,13 +395,20 @@ impl<'t> Parser<'t, '_> {
                     .resolve_parts(r.extension_urn(), &attr.name, sub.map(|s| s.name.as_str()))
                     .unwrap_or(r);
                 self.explicit_checks(&at, op, &full)?;
-                let filter =
-                    ElemFilter::compile(&value_path.filter, attr).map_err(|e| match e {
-                        SelectError::Unknown(name) => at.invalid_path(format!(
-                            "{name} in the value filter is not an attribute of {}",
-                            self.ty.name
+                let filter = value_path
+                    .filter
+                    .compile_for_values_with(
+                        attr,
+                        ValueFilterOptions::default()
+                            .unknown_is_error(true)
+                            .exact_value(is_member_like(attr)),
+                    )
+                    .map_err(|e| match e {
+                        EvalError::UnknownAttribute { path, .. } => at.invalid_path(format!(
+                            "{}.{path} in the value filter is not an attribute of {}",
+                            attr.name, self.ty.name
                         )),
-                        SelectError::Invalid(reason) => at.invalid_filter(reason),
+                        other => at.invalid_filter(other.to_string()),
                     })?;
                 let slot = Slot {
                     ext: r.extension_urn(),
@@ -628,7 +636,7 @@ impl<'t> Parser<'t, '_> {
             let target = match sub {
                 Some(sub) if slot.attr.multi_valued => Target::Filtered(Box::new(Filtered {
                     slot,
-                    filter: ElemFilter::Const(true),
+                    filter: Matcher::always(),
                     sub: Some(sub),
                     template: Some(Map::new()),
                     key: None,
