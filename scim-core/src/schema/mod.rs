@@ -338,6 +338,13 @@ impl Attribute {
     pub fn is_complex(&self) -> bool {
         self.ty == AttrType::Complex
     }
+
+    /// Whether the attribute holds a secret: `returned: never` or `mutability: writeOnly`
+    /// (RFC 7643 §7; `password`, §4.1.1). A secret never leaves the server, and so it may not
+    /// be filtered or sorted on either: a filter would reveal it one comparison at a time.
+    pub fn is_secret(&self) -> bool {
+        self.returned == Returned::Never || self.mutability == Mutability::WriteOnly
+    }
 }
 
 /// A schema definition (RFC 7643 §7): a URN id, a name, a description and the attributes.
