@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use scim_http::{BearerTokens, InMemoryStore, ScimServer};
 
-const TOKEN: &str = "bench-token";
+const TOKEN: &str = "bench-token-0123456789";
 
 fn request(method: &str, uri: &str, body: Option<String>) -> http::Request<Vec<u8>> {
     http::Request::builder()

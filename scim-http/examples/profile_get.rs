@@ -9,7 +9,7 @@ fn req(method: &str, uri: &str, body: Vec<u8>) -> http::Request<Vec<u8>> {
         .method(method)
         .uri(uri)
         .header("host", "127.0.0.1:8080")
-        .header("authorization", "Bearer t")
+        .header("authorization", "Bearer profile-token-0123456789")
         .header("content-type", "application/scim+json")
         .body(body)
         .unwrap()
@@ -21,7 +21,7 @@ fn main() {
         .unwrap();
     let server = ScimServer::builder()
         .store(InMemoryStore::new())
-        .authenticator(BearerTokens::single("t"))
+        .authenticator(BearerTokens::single("profile-token-0123456789"))
         .build()
         .unwrap();
     let mut ids = Vec::new();

@@ -9,14 +9,19 @@
 //! use scim_http::{BearerTokens, Tenant};
 //!
 //! let auth = BearerTokens::new()
-//!     .token("s3cr3t-for-acme", Some(Tenant::new("acme")))
-//!     .token("s3cr3t-for-globex", Some(Tenant::new("globex")))
-//!     // Rotation: the old token keeps working until it is removed.
-//!     .token("old-s3cr3t-for-acme", Some(Tenant::new("acme")));
-//! # let _ = auth;
+//!     .token("s3cr3t-for-acme-0123456789", Some(Tenant::new("acme")))
+//!     .token("s3cr3t-for-globex-0123456789", Some(Tenant::new("globex")));
+//! // Later, while the server runs (clones share the table): onboard a customer.
+//! auth.insert("s3cr3t-for-initech-0123456789", Some(Tenant::new("initech")))?;
+//! # Ok::<(), scim_http::TokenError>(())
 //! ```
 
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
 use async_trait::async_trait;
+use sha2::{Digest as _, Sha256};
+use subtle::ConstantTimeEq;
 
 /// Decides whether a request may proceed and what it may attach for the stores.
 ///
@@ -35,6 +40,12 @@ pub trait Authenticator: Send + Sync + 'static {
     /// The authentication schemes to advertise in `/ServiceProviderConfig` (RFC 7643 §5).
     fn schemes(&self) -> Vec<scim_core::AuthenticationScheme> {
         Vec::new()
+    }
+
+    /// Checked once when the server is built: a configuration that is unsafe to serve
+    /// (e.g. a secret too short to resist guessing) makes `build` fail with this reason.
+    fn check(&self) -> Result<(), String> {
+        Ok(())
     }
 }
 
@@ -89,18 +100,70 @@ impl Authenticator for NoAuth {
     }
 }
 
+/// The shortest secret [`BearerTokens`] accepts, in bytes: shorter ones are refused when the
+/// server is built or the token is added. Generate secrets of 32 random bytes or more.
+pub const MIN_SECRET_LEN: usize = 16;
+
+/// The longest `Authorization` value [`BearerTokens`] looks at, in bytes: a longer one is
+/// refused without being hashed.
+const MAX_PRESENTED_LEN: usize = 4096;
+
 /// Bearer-token authentication (RFC 6750) against a set of secrets, each optionally bound to a
-/// [`Tenant`]. Tokens are compared in constant time; several may be valid at once, for
-/// rotation.
+/// [`Tenant`].
+///
+/// - **O(1) in the number of tenants.** Secrets are kept in a map keyed by their SHA-256
+///   digest; a presented token is hashed once, looked up, and compared with the stored
+///   secret in constant time. A huge `Authorization` header costs no more than reading it.
+/// - **Live changes.** Clones share one table: keep a clone to [`insert`](Self::insert),
+///   [`rotate`](Self::rotate) and [`revoke`](Self::revoke) tokens while the server runs, so a
+///   SaaS onboards a customer without a restart. During a rotation the old and the new token
+///   are both valid until the old one is revoked.
+/// - **No weak secrets.** Secrets shorter than [`MIN_SECRET_LEN`] bytes are refused.
+///
+/// ```
+/// use scim_http::{BearerTokens, Tenant};
+///
+/// let tokens = BearerTokens::new();
+/// tokens.insert("s3cr3t-for-acme-0001", Some(Tenant::new("acme")))?;
+/// // Rotation: both tokens work until the old one is revoked.
+/// tokens.rotate("s3cr3t-for-acme-0001", "s3cr3t-for-acme-0002")?;
+/// assert!(tokens.revoke("s3cr3t-for-acme-0001"));
+/// assert_eq!(tokens.len(), 1);
+/// # Ok::<(), scim_http::TokenError>(())
+/// ```
 #[derive(Clone, Default)]
 pub struct BearerTokens {
-    tokens: Vec<(Vec<u8>, Option<Tenant>)>,
+    table: Arc<RwLock<HashMap<Digest, Secret>>>,
+    /// A secret given to the builder methods that was refused; reported by `check`.
+    refused: Option<TokenError>,
+}
+
+type Digest = [u8; 32];
+
+struct Secret {
+    bytes: Box<[u8]>,
+    tenant: Option<Tenant>,
+}
+
+/// Why a token could not be added.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// The secret is shorter than [`MIN_SECRET_LEN`] bytes.
+    #[error("a bearer token must have at least {MIN_SECRET_LEN} bytes; this one has {0}")]
+    TooShort(usize),
+    /// The secret is longer than the longest `Authorization` value accepted (4 KiB).
+    #[error("a bearer token may have at most 4096 bytes; this one has {0}")]
+    TooLong(usize),
+    /// The token to rotate from is not known.
+    #[error("the token to rotate is not a known token")]
+    Unknown,
 }
 
 impl std::fmt::Debug for BearerTokens {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BearerTokens")
-            .field("tokens", &format_args!("[{} redacted]", self.tokens.len()))
+            .field("tokens", &format_args!("[{} redacted]", self.len()))
             .finish()
     }
 }
@@ -111,28 +174,91 @@ impl BearerTokens {
         BearerTokens::default()
     }
 
-    /// One token, no tenant.
+    /// One token, no tenant. A secret shorter than [`MIN_SECRET_LEN`] makes
+    /// [`ScimServerBuilder::build`](crate::ScimServerBuilder::build) fail.
     pub fn single(token: impl Into<String>) -> Self {
         BearerTokens::new().token(token, None)
     }
 
-    /// Accepts `token`, attaching `tenant` to requests that present it.
+    /// Accepts `token`, attaching `tenant` to requests that present it (builder form of
+    /// [`insert`](Self::insert); a refused secret makes the server's `build` fail).
     #[must_use]
     pub fn token(mut self, token: impl Into<String>, tenant: Option<Tenant>) -> Self {
-        self.tokens.push((token.into().into_bytes(), tenant));
+        if let Err(e) = self.insert(token, tenant) {
+            self.refused.get_or_insert(e);
+        }
         self
     }
 
-    fn find(&self, presented: &[u8]) -> Option<&Option<Tenant>> {
-        // Check every token, so the time taken does not tell which one was close.
-        let mut found = None;
-        for (secret, tenant) in &self.tokens {
-            if constant_time_eq(secret, presented) && found.is_none() {
-                found = Some(tenant);
-            }
+    /// Accepts `token` from now on, attaching `tenant` to requests that present it (a token
+    /// already known gets the new tenant).
+    pub fn insert(&self, token: impl Into<String>, tenant: Option<Tenant>) -> Result<(), TokenError> {
+        let bytes = token.into().into_bytes().into_boxed_slice();
+        if bytes.len() < MIN_SECRET_LEN {
+            return Err(TokenError::TooShort(bytes.len()));
         }
-        found
+        if bytes.len() > MAX_PRESENTED_LEN {
+            return Err(TokenError::TooLong(bytes.len()));
+        }
+        let digest = digest(&bytes);
+        self.write().insert(digest, Secret { bytes, tenant });
+        Ok(())
     }
+
+    /// Adds `new` with the tenant of `old`; both are valid until `old` is revoked.
+    pub fn rotate(&self, old: &str, new: impl Into<String>) -> Result<(), TokenError> {
+        let tenant = self
+            .lookup(old.as_bytes())
+            .ok_or(TokenError::Unknown)?;
+        self.insert(new, tenant)
+    }
+
+    /// Stops accepting `token`; whether it was known.
+    pub fn revoke(&self, token: &str) -> bool {
+        self.write().remove(&digest(token.as_bytes())).is_some()
+    }
+
+    /// Stops accepting every token of `tenant`; how many there were.
+    pub fn revoke_tenant(&self, tenant: &Tenant) -> usize {
+        let mut table = self.write();
+        let before = table.len();
+        table.retain(|_, s| s.tenant.as_ref() != Some(tenant));
+        before - table.len()
+    }
+
+    /// How many tokens are accepted.
+    pub fn len(&self) -> usize {
+        self.read().len()
+    }
+
+    /// Whether no token is accepted.
+    pub fn is_empty(&self) -> bool {
+        self.read().is_empty()
+    }
+
+    /// The tenant of `presented` (`Some(None)`: valid, no tenant), or `None` if it is not a
+    /// valid token.
+    fn lookup(&self, presented: &[u8]) -> Option<Option<Tenant>> {
+        if presented.len() > MAX_PRESENTED_LEN {
+            return None;
+        }
+        let table = self.read();
+        let secret = table.get(&digest(presented))?;
+        bool::from(secret.bytes.ct_eq(presented)).then(|| secret.tenant.clone())
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Digest, Secret>> {
+        // The table is never left half-written: a poisoned lock's data is still whole.
+        self.table.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<Digest, Secret>> {
+        self.table.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+fn digest(bytes: &[u8]) -> Digest {
+    Sha256::digest(bytes).into()
 }
 
 #[async_trait]
@@ -154,11 +280,10 @@ impl Authenticator for BearerTokens {
         if !scheme.eq_ignore_ascii_case(b"bearer ") {
             return Err(AuthError::Missing);
         }
-        let token = token.trim_ascii();
-        match self.find(token) {
+        match self.lookup(token.trim_ascii()) {
             Some(tenant) => {
                 if let Some(t) = tenant {
-                    extensions.insert(t.clone());
+                    extensions.insert(t);
                 }
                 Ok(())
             }
@@ -169,17 +294,13 @@ impl Authenticator for BearerTokens {
     fn schemes(&self) -> Vec<scim_core::AuthenticationScheme> {
         vec![scim_core::AuthenticationScheme::oauth_bearer_token().primary()]
     }
-}
 
-/// Compares two byte strings in time that depends only on their lengths.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    let mut diff = a.len() ^ b.len();
-    for i in 0..a.len().max(b.len()) {
-        let x = a.get(i).copied().unwrap_or(0);
-        let y = b.get(i).copied().unwrap_or(0);
-        diff |= usize::from(x ^ y);
+    fn check(&self) -> Result<(), String> {
+        match &self.refused {
+            Some(e) => Err(e.to_string()),
+            None => Ok(()),
+        }
     }
-    diff == 0
 }
 
 #[cfg(test)]
@@ -200,24 +321,28 @@ mod tests {
         Ok(ext.get::<Tenant>().cloned())
     }
 
+    const ALPHA: &str = "alpha-0123456789abcdef";
+    const BETA: &str = "beta-0123456789abcdef";
+
     #[test]
     fn bearer_tokens_accept_any_of_several_and_attach_tenants() {
         let auth = BearerTokens::new()
-            .token("alpha", Some(Tenant::new("a")))
-            .token("beta", None);
+            .token(ALPHA, Some(Tenant::new("a")))
+            .token(BETA, None);
+        assert_eq!(auth.check(), Ok(()));
         let rt = |f| futures_lite(f);
         assert_eq!(
-            rt(check(&auth, Some("Bearer alpha"))),
+            rt(check(&auth, Some(&format!("Bearer {ALPHA}")))),
             Ok(Some(Tenant::new("a")))
         );
-        assert_eq!(rt(check(&auth, Some("bearer beta"))), Ok(None));
-        assert_eq!(rt(check(&auth, Some("Bearer  beta "))), Ok(None));
+        assert_eq!(rt(check(&auth, Some(&format!("bearer {BETA}")))), Ok(None));
+        assert_eq!(rt(check(&auth, Some(&format!("Bearer  {BETA} ")))), Ok(None));
         assert_eq!(
-            rt(check(&auth, Some("Bearer gamma"))),
+            rt(check(&auth, Some("Bearer gamma-0123456789abcdef"))),
             Err(AuthError::Invalid)
         );
         assert_eq!(
-            rt(check(&auth, Some("Bearer alph"))),
+            rt(check(&auth, Some(&format!("Bearer {}", &ALPHA[..ALPHA.len() - 1])))),
             Err(AuthError::Invalid)
         );
         assert_eq!(
@@ -230,19 +355,49 @@ mod tests {
             rt(check(&BearerTokens::new(), Some("Bearer x"))),
             Err(AuthError::Invalid)
         );
+        let huge = format!("Bearer {}", "a".repeat(1 << 20));
+        assert_eq!(rt(check(&auth, Some(&huge))), Err(AuthError::Invalid));
     }
 
     #[test]
-    fn constant_time_eq_is_equality() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"abcd"));
-        assert!(constant_time_eq(b"", b""));
+    fn short_secrets_are_refused() {
+        assert_eq!(
+            BearerTokens::new().insert("short", None),
+            Err(TokenError::TooShort(5))
+        );
+        assert!(BearerTokens::single("").check().is_err());
+        assert!(BearerTokens::single("0123456789abcde").check().is_err());
+        assert!(BearerTokens::single("0123456789abcdef").check().is_ok());
+    }
+
+    #[test]
+    fn tokens_are_added_rotated_and_revoked_live() {
+        let auth = BearerTokens::new().token(ALPHA, Some(Tenant::new("a")));
+        let live = auth.clone();
+        let rt = |f| futures_lite(f);
+        let bearer = |t: &str| format!("Bearer {t}");
+        live.insert(BETA, Some(Tenant::new("b"))).unwrap();
+        assert_eq!(
+            rt(check(&auth, Some(&bearer(BETA)))),
+            Ok(Some(Tenant::new("b")))
+        );
+        let next = "alpha-next-0123456789abcdef";
+        live.rotate(ALPHA, next).unwrap();
+        for t in [ALPHA, next] {
+            assert_eq!(rt(check(&auth, Some(&bearer(t)))), Ok(Some(Tenant::new("a"))));
+        }
+        assert!(live.revoke(ALPHA));
+        assert!(!live.revoke(ALPHA));
+        assert_eq!(rt(check(&auth, Some(&bearer(ALPHA)))), Err(AuthError::Invalid));
+        assert_eq!(rt(check(&auth, Some(&bearer(next)))), Ok(Some(Tenant::new("a"))));
+        assert_eq!(live.rotate(ALPHA, "whatever-0123456789abcdef"), Err(TokenError::Unknown));
+        assert_eq!(live.revoke_tenant(&Tenant::new("a")), 1);
+        assert_eq!(auth.len(), 1);
     }
 
     #[test]
     fn debug_redacts_tokens() {
-        let s = format!("{:?}", BearerTokens::single("topsecret"));
+        let s = format!("{:?}", BearerTokens::single("topsecret-0123456789"));
         assert!(!s.contains("topsecret"), "{s}");
     }
 

@@ -1,4 +1,4 @@
-//! The per-request context handed to stores: the resource type, the base URL, and whatever the
+//! The per-request context handed to stores: the resource type, and whatever the
 //! authenticator attached (a tenant, a principal).
 
 use std::sync::Arc;
@@ -15,24 +15,20 @@ use scim_core::ResourceType;
 ///     ctx.extensions().get::<Tenant>().map(|t| t.0.as_str()).unwrap_or("default")
 /// }
 /// ```
+///
+/// It carries no URL: stores return data, and the server renders every URL (`$ref`,
+/// `meta.location`) from its own base URL.
 #[derive(Debug, Clone)]
 pub struct RequestContext {
     resource_type: Arc<ResourceType>,
-    base_url: Arc<str>,
     extensions: http::Extensions,
 }
 
 impl RequestContext {
-    /// A context for `resource_type`, served under `base_url` (e.g.
-    /// `https://app.example.com/scim/v2`), with extensions from the authenticator.
-    pub fn new(
-        resource_type: Arc<ResourceType>,
-        base_url: impl Into<Arc<str>>,
-        extensions: http::Extensions,
-    ) -> Self {
+    /// A context for `resource_type`, with extensions from the authenticator.
+    pub fn new(resource_type: Arc<ResourceType>, extensions: http::Extensions) -> Self {
         RequestContext {
             resource_type,
-            base_url: base_url.into(),
             extensions,
         }
     }
@@ -48,11 +44,6 @@ impl RequestContext {
             resource_type,
             ..self.clone()
         }
-    }
-
-    /// The base URL of the SCIM service, without a trailing `/`.
-    pub fn base_url(&self) -> &str {
-        &self.base_url
     }
 
     /// What the authenticator attached to the request (e.g. a [`Tenant`](crate::Tenant)).

@@ -25,14 +25,14 @@
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let server = ScimServer::builder()
 //!     .store(InMemoryStore::new())
-//!     .authenticator(BearerTokens::single("s3cr3t"))
+//!     .authenticator(BearerTokens::single("s3cr3t-0123456789abcdef"))
 //!     .build()?;
 //!
 //! // What Microsoft Entra ID sends on "Test Connection".
 //! let probe = http::Request::get(
 //!     "/scim/v2/Users?filter=userName+eq+%22c9f5a8b0-5c3e-4d5f-9e61-1a4d7f0a2b3c%22",
 //! )
-//! .header("Authorization", "Bearer s3cr3t")
+//! .header("Authorization", "Bearer s3cr3t-0123456789abcdef")
 //! .body(Vec::new())?;
 //! let response = tokio::runtime::Runtime::new()?.block_on(server.handle(probe));
 //! assert_eq!(response.status(), 200);
@@ -45,9 +45,25 @@
 //!
 //! # Mounting it
 //!
-//! The framework glue is a catch-all route that buffers the body up to
-//! [`ScimServer::max_payload`] and calls [`ScimServer::handle`]; see `examples/axum-server`
-//! and `examples/actix-server` in the repository (a few dozen lines each).
+//! With the `tower` feature (on by default) the server is a `tower::Service` over any
+//! `http_body::Body`: it reads the body up to [`ScimServer::max_payload`] (413 beyond it)
+//! and answers. In axum:
+//!
+//! ```ignore
+//! let app = axum::Router::new().nest_service("/scim/v2", server);
+//! ```
+//!
+//! Other frameworks buffer the body themselves and call [`ScimServer::handle`] (see
+//! `examples/actix-server`). A router that strips the mount point (as `nest_service` does)
+//! hands over paths relative to the base path; both forms are served.
+//!
+//! # Links
+//!
+//! Every URL the server writes (`Location`, `meta.location`, `$ref`) starts with the
+//! [`public_url`](ScimServerBuilder::public_url); without one, links are relative to the
+//! host (`/scim/v2/Users/…`), unless the host trusts a proxy's `X-Forwarded-*` headers
+//! ([`ScimServerBuilder::trust_forwarded_headers`]). A client's `Host` header never reaches a
+//! link otherwise.
 //!
 //! # Multi-tenant hosts
 //!
@@ -61,8 +77,8 @@
 //!     .store(InMemoryStore::new())
 //!     .authenticator(
 //!         BearerTokens::new()
-//!             .token("token-for-acme", Some(Tenant::new("acme")))
-//!             .token("token-for-globex", Some(Tenant::new("globex"))),
+//!             .token("token-for-acme-0123456789", Some(Tenant::new("acme")))
+//!             .token("token-for-globex-0123456789", Some(Tenant::new("globex"))),
 //!     )
 //!     .build()?;
 //! # Ok::<(), scim_http::BuildError>(())
@@ -76,21 +92,40 @@
 
 mod auth;
 mod context;
-mod handlers;
 #[cfg(feature = "memory")]
 mod memory;
+mod ops;
+mod pipeline;
+mod precondition;
 mod query;
+mod render;
+mod request;
 mod response;
 mod route;
 mod server;
+#[cfg(feature = "tower")]
+mod service;
+mod sort;
 mod store;
 
-pub use auth::{AuthError, Authenticator, BearerTokens, NoAuth, Tenant};
+pub use auth::{
+    AuthError, Authenticator, BearerTokens, MIN_SECRET_LEN, NoAuth, Tenant, TokenError,
+};
 pub use context::RequestContext;
 #[cfg(feature = "memory")]
 pub use memory::InMemoryStore;
+pub use precondition::Precondition;
 pub use response::SCIM_JSON;
 pub use server::{BuildError, Limits, MeResolver, ScimServer, ScimServerBuilder};
+pub use sort::SortKey;
 pub use store::{
-    ListQuery, PATCH_RETRIES, Page, PatchResult, Precondition, ResourceStore, SortSpec, StoreError,
+    ListQuery, PATCH_RETRIES, Page, PatchResult, ResourceStore, SortSpec, StoreError,
+    read_check_write,
 };
+
+// What a host needs from the other crates, so that it depends on `scim-http` alone.
+pub use scim_core::validate::ValidationOptions;
+pub use scim_core::{Registry, Resource, ResourceType, ScimError, ScimType};
+pub use scim_filter::{AttrPath, Filter};
+pub use scim_patch::PatchOptions;
+pub use {scim_core, scim_filter, scim_patch};

@@ -1,16 +1,15 @@
-//! [`ScimServer`]: the framework-agnostic SCIM endpoint, built once and cloned into handlers.
+//! [`ScimServer`] and its builder: the configuration of a SCIM endpoint, checked once when it
+//! is built. How a request is served is in `pipeline`.
 
 use std::sync::Arc;
 
-use http::{HeaderMap, Method, Request, Response, StatusCode};
 use scim_core::validate::ValidationOptions;
-use scim_core::{AuthenticationScheme, Registry, ScimError, ServiceProviderConfig};
+use scim_core::{AuthenticationScheme, Registry, ServiceProviderConfig};
+use scim_filter::ParseOptions;
 use scim_patch::PatchOptions;
 
 use crate::auth::Authenticator;
-use crate::handlers;
-use crate::response;
-use crate::route::Route;
+use crate::render::Links;
 use crate::store::ResourceStore;
 
 /// Resolves `/Me` (RFC 7644 §3.11) to the id of the authenticated user, from what the
@@ -20,8 +19,9 @@ pub type MeResolver = dyn Fn(&http::Extensions) -> Option<String> + Send + Sync;
 /// A SCIM 2.0 service provider endpoint (RFC 7644) over a [`ResourceStore`].
 ///
 /// Build it once with [`ScimServer::builder`]; clones are cheap (an `Arc`). Call
-/// [`ScimServer::handle`] with each request under the base path: it never fails, every error
-/// becomes an RFC 7644 §3.12 error response with `Content-Type: application/scim+json`.
+/// [`ScimServer::handle`] with each request under the base path, or mount it as a
+/// `tower::Service` (feature `tower`): it never fails, every error becomes an RFC 7644 §3.12
+/// error response with `Content-Type: application/scim+json`.
 #[derive(Clone)]
 pub struct ScimServer {
     pub(crate) inner: Arc<Inner>,
@@ -39,7 +39,9 @@ impl std::fmt::Debug for ScimServer {
 pub(crate) struct Inner {
     pub(crate) base_path: String,
     pub(crate) public_url: Option<String>,
+    pub(crate) trust_forwarded_headers: bool,
     pub(crate) registry: Registry,
+    pub(crate) links: Links,
     pub(crate) store: Arc<dyn ResourceStore>,
     pub(crate) auth: Arc<dyn Authenticator>,
     pub(crate) limits: Limits,
@@ -52,7 +54,10 @@ pub(crate) struct Inner {
     pub(crate) config: ServiceProviderConfig,
 }
 
-/// Request limits. Defaults: 1,000 results per page, 1 MiB bodies, 16 KiB filters.
+/// Request limits: every input is bounded before it is parsed or reaches a store.
+///
+/// Defaults: 1,000 results per page, 1 MiB bodies, 16 KiB filters and paths nested at most
+/// 32 deep, 100 names in `attributes` / `excludedAttributes`, 1,000 PATCH operations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Limits {
@@ -64,6 +69,20 @@ pub struct Limits {
     pub max_filter_len: usize,
     /// The deepest filter nesting accepted (parentheses, `not`, value filters).
     pub max_filter_depth: usize,
+    /// The most names `attributes` or `excludedAttributes` may list; more is 400 `tooMany`.
+    pub max_projection_names: usize,
+    /// The most operations one PATCH request may carry; more is 400 `tooMany`.
+    pub max_patch_operations: usize,
+}
+
+impl Limits {
+    /// The limits every parser of filters, PATCH paths and `sortBy` applies.
+    pub fn parse_options(&self) -> ParseOptions {
+        ParseOptions {
+            max_depth: self.max_filter_depth,
+            max_len: self.max_filter_len,
+        }
+    }
 }
 
 impl Default for Limits {
@@ -73,6 +92,8 @@ impl Default for Limits {
             max_payload: 1 << 20,
             max_filter_len: 16 << 10,
             max_filter_depth: 32,
+            max_projection_names: scim_core::DEFAULT_MAX_PROJECTION_NAMES,
+            max_patch_operations: 1000,
         }
     }
 }
@@ -99,6 +120,12 @@ pub enum BuildError {
     /// A limit is zero.
     #[error("the limit {0} must be greater than zero")]
     ZeroLimit(&'static str),
+    /// The authenticator's configuration is unsafe (e.g. a secret shorter than 16 bytes).
+    #[error("the authenticator is misconfigured: {0}")]
+    Authenticator(String),
+    /// The public URL is not an absolute `http(s)://` URL.
+    #[error("the public URL {0:?} must be an absolute http:// or https:// URL")]
+    BadPublicUrl(String),
 }
 
 /// Builds a [`ScimServer`] (consuming setters; [`ScimServerBuilder::build`] checks everything).
@@ -106,6 +133,7 @@ pub enum BuildError {
 pub struct ScimServerBuilder {
     base_path: String,
     public_url: Option<String>,
+    trust_forwarded_headers: bool,
     registry: Registry,
     store: Option<Arc<dyn ResourceStore>>,
     auth: Option<Arc<dyn Authenticator>>,
@@ -135,6 +163,7 @@ impl ScimServer {
         ScimServerBuilder {
             base_path: "/scim/v2".to_owned(),
             public_url: None,
+            trust_forwarded_headers: false,
             registry: Registry::standard(),
             store: None,
             auth: None,
@@ -147,13 +176,6 @@ impl ScimServer {
             me: None,
             documentation_uri: None,
         }
-    }
-
-    /// Handles one request whose path is under the base path. Never fails: errors become
-    /// SCIM error responses (RFC 7644 §3.12).
-    pub async fn handle<B: AsRef<[u8]>>(&self, request: Request<B>) -> Response<Vec<u8>> {
-        let (parts, body) = request.into_parts();
-        self.handle_parts(parts, body.as_ref()).await
     }
 
     /// The largest request body the server accepts; framework glue uses it to bound reads.
@@ -172,76 +194,9 @@ impl ScimServer {
     }
 
     /// An error response, for failures that happen in framework glue before
-    /// [`ScimServer::handle`] (e.g. a body too large to buffer).
-    pub fn error_response(&self, error: &ScimError) -> Response<Vec<u8>> {
-        response::error(error)
-    }
-
-    async fn handle_parts(&self, parts: http::request::Parts, body: &[u8]) -> Response<Vec<u8>> {
-        let inner = &*self.inner;
-        let route = match Route::parse(&inner.registry, &inner.base_path, parts.uri.path()) {
-            Ok(r) => r,
-            Err(e) => {
-                // Unknown endpoints still require credentials, so they reveal nothing.
-                let mut ext = http::Extensions::new();
-                if let Err(a) = inner.auth.authenticate(&parts, &mut ext).await {
-                    return response::unauthorized(&a.into());
-                }
-                return response::error(&e);
-            }
-        };
-        let discovery = matches!(
-            route,
-            Route::ServiceProviderConfig | Route::ResourceTypes(_) | Route::Schemas(_)
-        );
-        let mut extensions = http::Extensions::new();
-        if !(discovery && inner.public_discovery)
-            && let Err(e) = inner.auth.authenticate(&parts, &mut extensions).await
-        {
-            return response::unauthorized(&e.into());
-        }
-        let has_body = matches!(parts.method, Method::POST | Method::PUT | Method::PATCH);
-        if has_body && body.len() > inner.limits.max_payload {
-            return response::error(&ScimError::payload_too_large(format!(
-                "the request body has {} bytes; the limit is {}",
-                body.len(),
-                inner.limits.max_payload
-            )));
-        }
-        let req = handlers::Req {
-            server: inner,
-            method: &parts.method,
-            headers: &parts.headers,
-            query: parts.uri.query(),
-            body,
-            base_url: base_url(inner, &parts.headers),
-            extensions,
-        };
-        match handlers::dispatch(&req, route).await {
-            Ok(resp) => resp,
-            Err(e) => response::error(&e),
-        }
-    }
-}
-
-/// The absolute base URL for `meta.location` and `Location`: the configured public URL, or
-/// `http(s)://{Host}{base_path}`, or the bare base path when there is no `Host`.
-fn base_url(inner: &Inner, headers: &HeaderMap) -> String {
-    if let Some(u) = &inner.public_url {
-        return u.clone();
-    }
-    let host = headers
-        .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()));
-    let proto = headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .filter(|p| p.eq_ignore_ascii_case("https") || p.eq_ignore_ascii_case("http"))
-        .unwrap_or("http");
-    match host {
-        Some(h) => format!("{proto}://{h}{}", inner.base_path),
-        None => inner.base_path.clone(),
+    /// [`ScimServer::handle`] (e.g. a body that could not be read in full).
+    pub fn error_response(&self, error: &scim_core::ScimError) -> http::Response<Vec<u8>> {
+        crate::response::error(error)
     }
 }
 
@@ -252,10 +207,25 @@ impl ScimServerBuilder {
         self
     }
 
-    /// The public URL of the base path (e.g. `https://app.example.com/scim/v2`), used in
-    /// `meta.location` and `Location`. Without it, the URL is built from the `Host` header.
+    /// The public URL of the base path (e.g. `https://app.example.com/scim/v2`): every URL
+    /// the server writes (`Location`, `meta.location`, `$ref`, discovery) starts with it.
+    ///
+    /// Without it, URLs are relative to the host (`/scim/v2/Users/…`), unless
+    /// [`ScimServerBuilder::trust_forwarded_headers`] is on. Set it in production: it is the
+    /// Tenant URL the customer's admin pastes into the identity provider.
     pub fn public_url(mut self, url: impl Into<String>) -> Self {
         self.public_url = Some(url.into().trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// Build URLs from the request's `X-Forwarded-Proto`, `X-Forwarded-Host` and `Host`
+    /// headers when no [`public_url`](ScimServerBuilder::public_url) is set (default off).
+    ///
+    /// Turn it on only behind a proxy that sets these headers itself: a client can send any
+    /// `Host`, and with this on, a forged `Host: evil.example` would reach `Location` and
+    /// `meta.location`.
+    pub fn trust_forwarded_headers(mut self, yes: bool) -> Self {
+        self.trust_forwarded_headers = yes;
         self
     }
 
@@ -303,7 +273,7 @@ impl ScimServerBuilder {
         self
     }
 
-    /// The longest filter accepted, in bytes.
+    /// The longest filter, PATCH path or `sortBy` accepted, in bytes.
     pub fn max_filter_len(mut self, bytes: usize) -> Self {
         self.limits.max_filter_len = bytes;
         self
@@ -368,9 +338,15 @@ impl ScimServerBuilder {
         if self.registry.resource_types().next().is_none() {
             return Err(BuildError::EmptyRegistry);
         }
+        auth.check().map_err(BuildError::Authenticator)?;
         let base = self.base_path;
         if !(base.is_empty() || base.starts_with('/') && !base.ends_with('/')) {
             return Err(BuildError::BadBasePath(base));
+        }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(BuildError::BadPublicUrl(url.clone()));
         }
         let l = self.limits;
         for (name, v) in [
@@ -378,6 +354,8 @@ impl ScimServerBuilder {
             ("max_payload", l.max_payload),
             ("max_filter_len", l.max_filter_len),
             ("max_filter_depth", l.max_filter_depth),
+            ("max_projection_names", l.max_projection_names),
+            ("max_patch_operations", l.max_patch_operations),
         ] {
             if v == 0 {
                 return Err(BuildError::ZeroLimit(name));
@@ -396,15 +374,21 @@ impl ScimServerBuilder {
         if let Some(d) = self.documentation_uri {
             config = config.documentation_uri(d);
         }
+        let patch_options = self
+            .patch_options
+            .parse_limits(l.parse_options())
+            .max_operations(l.max_patch_operations);
         Ok(ScimServer {
             inner: Arc::new(Inner {
                 base_path: base,
                 public_url: self.public_url,
+                trust_forwarded_headers: self.trust_forwarded_headers,
+                links: Links::new(&self.registry),
                 registry: self.registry,
                 store,
                 auth,
                 limits: l,
-                patch_options: self.patch_options,
+                patch_options,
                 validation: self.validation,
                 patch_no_content: self.patch_no_content,
                 patch_no_content_types: self.patch_no_content_types,
@@ -414,13 +398,4 @@ impl ScimServerBuilder {
             }),
         })
     }
-}
-
-/// The status a method gets on a route that does not support it.
-pub(crate) fn method_not_allowed(route: &Route, method: &Method) -> ScimError {
-    ScimError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        None,
-        format!("{method} is not supported here; use {}", route.allowed()),
-    )
 }

@@ -11,7 +11,13 @@
 //! - **Identity and metadata.** `create` assigns `id` (unique and stable, never reused) and sets
 //!   `meta.resourceType`, `meta.created`, `meta.lastModified` and `meta.version`. Every change
 //!   (`replace`, `patch`) sets a new `meta.version` and `meta.lastModified`; a PATCH that changes
-//!   nothing keeps both. `meta.location` is filled in by the server on output.
+//!   nothing keeps both.
+//! - **Data, not representation.** A store returns what it holds; the server renders it.
+//!   References carry ids only: `groups[].value`, `members[].value` (with `members[].type`
+//!   when the store knows it), the enterprise `manager.value`. The server writes every `$ref`
+//!   and `meta.location` from its own base URL, applies `attributes` / `excludedAttributes`
+//!   and `returned`, and sets the `ETag` from `meta.version`; a `$ref` or `meta.location` a
+//!   store returns is ignored.
 //! - **Uniqueness** (409 `uniqueness` via [`StoreError::Uniqueness`]): `userName` among Users,
 //!   compared case-insensitively (RFC 7643 §4.1.1: `caseExact: false`), and `displayName`
 //!   among Groups (Microsoft Entra ID requires it), on create, replace and patch.
@@ -31,10 +37,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use scim_core::message::SortOrder;
-use scim_core::{Projection, Resource, ScimError};
+use scim_core::{Resource, ScimError};
 use scim_filter::{AttrPath, Filter};
 
 use crate::context::RequestContext;
+pub use crate::precondition::Precondition;
 
 /// What a host application implements over its own storage. Dyn-compatible: the server holds
 /// an `Arc<dyn ResourceStore>`.
@@ -54,14 +61,8 @@ pub trait ResourceStore: Send + Sync + 'static {
         resource: Resource,
     ) -> Result<Resource, StoreError>;
 
-    /// The resource with this id, or `Ok(None)` (→ 404). `projection` is a hint: a store may
-    /// skip attributes it cannot return (e.g. `members` under `excludedAttributes=members`).
-    async fn get(
-        &self,
-        ctx: &RequestContext,
-        id: &str,
-        projection: &Projection,
-    ) -> Result<Option<Resource>, StoreError>;
+    /// The resource with this id, or `Ok(None)` (→ 404).
+    async fn get(&self, ctx: &RequestContext, id: &str) -> Result<Option<Resource>, StoreError>;
 
     /// One page of the resources matching `query` (filter, sort, paging), and the total count.
     async fn list(&self, ctx: &RequestContext, query: &ListQuery) -> Result<Page, StoreError>;
@@ -86,63 +87,79 @@ pub trait ResourceStore: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
 
     /// Applies a PATCH to the resource `id`, if `expected` holds, and returns the result.
-    /// `projection` says what the response will show: like for [`ResourceStore::get`], a store
-    /// may leave out of the returned resource what it excludes (e.g. the `members` of a large
-    /// group under `excludedAttributes=members`, or everything when the server answers 204).
     ///
-    /// The default implementation reads the resource, applies `patch` to a copy, and writes it
-    /// back with [`Precondition::Version`] of what it read, retrying up to
-    /// [`PATCH_RETRIES`] times when a concurrent writer got in between (only when the client
-    /// sent no `If-Match`; with one, a mismatch is a 412). A resource the patch leaves
-    /// unchanged is not written and keeps its version.
+    /// The default implementation is [`read_check_write`] with `patch` applied to a copy of
+    /// what it read (the same cycle the server uses for PUT). A store overrides it to apply
+    /// membership changes without rewriting a large group.
     async fn patch(
         &self,
         ctx: &RequestContext,
         id: &str,
         patch: &scim_patch::Patch<'_>,
         expected: Precondition<'_>,
-        projection: &Projection,
     ) -> Result<PatchResult, StoreError> {
-        let _ = projection;
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let current = self
-                .get(ctx, id, &Projection::default())
-                .await?
-                .ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
-            let version = current.version().map(str::to_owned);
-            if !expected.matches(version.as_deref()) {
-                return Err(StoreError::VersionMismatch);
-            }
-            let (patched, outcome) = patch.apply_to_copy(&current)?;
-            if !outcome.changed() {
+        read_check_write(self, ctx, id, expected, |current| {
+            let (patched, outcome) = patch.apply_to_copy(current)?;
+            Ok(outcome.changed().then_some(patched))
+        })
+        .await
+    }
+}
+
+/// The read-check-write cycle of PUT and of the default PATCH: reads the resource `id`,
+/// checks `expected` against its version, computes the new resource with `change` (`None`:
+/// nothing changes, nothing is written, the version stays), and writes it back with
+/// [`ResourceStore::replace`] guarded by the version it read (compare and swap).
+///
+/// When a concurrent writer got in between and the client sent no `If-Match`, the cycle runs
+/// again, up to [`PATCH_RETRIES`] times; with an `If-Match`, the mismatch is a 412.
+pub async fn read_check_write<S, F>(
+    store: &S,
+    ctx: &RequestContext,
+    id: &str,
+    expected: Precondition<'_>,
+    mut change: F,
+) -> Result<PatchResult, StoreError>
+where
+    S: ResourceStore + ?Sized,
+    F: FnMut(&Resource) -> Result<Option<Resource>, StoreError> + Send,
+{
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let current = store
+            .get(ctx, id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
+        if !expected.matches(current.version()) {
+            return Err(StoreError::VersionMismatch);
+        }
+        let Some(new) = change(&current)? else {
+            return Ok(PatchResult {
+                resource: current,
+                changed: false,
+            });
+        };
+        let read = match current.version() {
+            Some(v) => Precondition::Version(v),
+            None => expected,
+        };
+        match store.replace(ctx, id, new, read).await {
+            Ok(resource) => {
                 return Ok(PatchResult {
-                    resource: current,
-                    changed: false,
+                    resource,
+                    changed: true,
                 });
             }
-            let cas = match &version {
-                Some(v) => Precondition::Version(v),
-                None => Precondition::Any,
-            };
-            match self.replace(ctx, id, patched, cas).await {
-                Ok(resource) => {
-                    return Ok(PatchResult {
-                        resource,
-                        changed: true,
-                    });
-                }
-                Err(StoreError::VersionMismatch)
-                    if matches!(expected, Precondition::Any) && attempts < PATCH_RETRIES => {}
-                Err(e) => return Err(e),
-            }
+            Err(StoreError::VersionMismatch)
+                if expected == Precondition::Any && attempts < PATCH_RETRIES => {}
+            Err(e) => return Err(e),
         }
     }
 }
 
-/// How many times the default [`ResourceStore::patch`] re-reads and re-applies when a
-/// concurrent writer changed the resource between its read and its write.
+/// How many times [`read_check_write`] re-reads and re-applies when a concurrent writer
+/// changed the resource between its read and its write.
 pub const PATCH_RETRIES: usize = 5;
 
 #[async_trait]
@@ -154,13 +171,8 @@ impl<T: ResourceStore + ?Sized> ResourceStore for Arc<T> {
     ) -> Result<Resource, StoreError> {
         (**self).create(ctx, resource).await
     }
-    async fn get(
-        &self,
-        ctx: &RequestContext,
-        id: &str,
-        projection: &Projection,
-    ) -> Result<Option<Resource>, StoreError> {
-        (**self).get(ctx, id, projection).await
+    async fn get(&self, ctx: &RequestContext, id: &str) -> Result<Option<Resource>, StoreError> {
+        (**self).get(ctx, id).await
     }
     async fn list(&self, ctx: &RequestContext, query: &ListQuery) -> Result<Page, StoreError> {
         (**self).list(ctx, query).await
@@ -188,9 +200,8 @@ impl<T: ResourceStore + ?Sized> ResourceStore for Arc<T> {
         id: &str,
         patch: &scim_patch::Patch<'_>,
         expected: Precondition<'_>,
-        projection: &Projection,
     ) -> Result<PatchResult, StoreError> {
-        (**self).patch(ctx, id, patch, expected, projection).await
+        (**self).patch(ctx, id, patch, expected).await
     }
 }
 
@@ -217,8 +228,6 @@ pub struct ListQuery {
     /// The page size, already clamped to the server's `maxResults`. `Some(0)` asks only for
     /// `totalResults`.
     pub count: Option<u64>,
-    /// The attributes the response will show: a hint to skip loading the others.
-    pub projection: Projection,
 }
 
 impl ListQuery {
@@ -229,7 +238,6 @@ impl ListQuery {
             sort: None,
             start_index: 1,
             count: None,
-            projection: Projection::default(),
         }
     }
 
@@ -274,49 +282,6 @@ pub struct Page {
     pub resources: Vec<Resource>,
 }
 
-/// A version precondition (RFC 7644 §3.14): the client's `If-Match`, or the version a PATCH read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Precondition<'a> {
-    /// No precondition (or `If-Match: *`).
-    Any,
-    /// The stored `meta.version` must match this entity tag or list of tags (e.g. `W/"3"`).
-    /// Compare with [`Precondition::matches`].
-    Version(&'a str),
-}
-
-impl Precondition<'_> {
-    /// Whether a resource whose `meta.version` is `current` satisfies the precondition.
-    /// Entity tags compare weakly (RFC 7232 §2.3.2: `W/"3"` matches `"3"`), and a
-    /// comma-separated list matches if any member does.
-    pub fn matches(&self, current: Option<&str>) -> bool {
-        match self {
-            Precondition::Any => true,
-            Precondition::Version(wanted) => {
-                let Some(current) = current else {
-                    return false;
-                };
-                let cur = opaque_tag(current);
-                wanted
-                    .split(',')
-                    .map(str::trim)
-                    .any(|t| t == "*" || opaque_tag(t) == cur)
-            }
-        }
-    }
-}
-
-/// The opaque part of an entity tag: `W/"3"` and `"3"` both give `3`.
-pub(crate) fn opaque_tag(tag: &str) -> &str {
-    let t = tag.trim();
-    let t = t
-        .strip_prefix("W/")
-        .or_else(|| t.strip_prefix("w/"))
-        .unwrap_or(t);
-    t.strip_prefix('"')
-        .and_then(|x| x.strip_suffix('"'))
-        .unwrap_or(t)
-}
-
 /// A store failure. Each maps to one HTTP status (see the `From` impl into [`ScimError`]).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -350,6 +315,14 @@ impl StoreError {
     /// Wraps a backend error.
     pub fn backend(e: impl StdError + Send + Sync + 'static) -> Self {
         StoreError::Backend(Box::new(e))
+    }
+
+    /// The error the client sees; a backend's details are logged here, never sent.
+    pub(crate) fn into_scim(self) -> ScimError {
+        if let StoreError::Backend(b) = &self {
+            tracing::error!(error = %b, "SCIM store backend error");
+        }
+        self.into()
     }
 }
 

@@ -135,23 +135,23 @@ async fn several_tokens_are_accepted_for_rotation() {
     let h = harness_with(|b| {
         b.authenticator(
             BearerTokens::new()
-                .token("old-token", None)
-                .token("new-token", None),
+                .token("old-token-0123456789", None)
+                .token("new-token-0123456789", None),
         )
     });
     let created = h
         .post("/Users", &user("alice"))
-        .token("old-token")
+        .token("old-token-0123456789")
         .await
         .expect(201);
     let path = format!("/Users/{}", id_of(&created));
     // The same data under either token.
-    assert_eq!(h.get(&path).token("new-token").await.expect(200), created);
+    assert_eq!(h.get(&path).token("new-token-0123456789").await.expect(200), created);
     h.patch(
         &path,
         &json!([{"op": "replace", "path": "title", "value": "x"}]),
     )
-    .token("new-token")
+    .token("new-token-0123456789")
     .await
     .expect(200);
     // The scheme name is case-insensitive (RFC 7235 §2.1).
@@ -161,7 +161,7 @@ async fn several_tokens_are_accepted_for_rotation() {
         .expect(200);
     // The harness's default token is not one of them.
     assert_unauthorized(&h.get(&path).await);
-    assert_unauthorized(&h.get(&path).token("older-token").await);
+    assert_unauthorized(&h.get(&path).token("older-token-0123456789").await);
 }
 
 #[tokio::test]
@@ -169,13 +169,13 @@ async fn tenants_see_disjoint_data() {
     let h = harness_with(|b| {
         b.authenticator(
             BearerTokens::new()
-                .token("acme-token", Some(Tenant::new("acme")))
-                .token("globex-token", Some(Tenant::new("globex")))
-                .token("acme-rotated", Some(Tenant::new("acme"))),
+                .token("acme-token-0123456789", Some(Tenant::new("acme")))
+                .token("globex-token-0123456789", Some(Tenant::new("globex")))
+                .token("acme-rotated-0123456789", Some(Tenant::new("acme"))),
         )
     });
-    let acme = |c: Call| c.token("acme-token");
-    let globex = |c: Call| c.token("globex-token");
+    let acme = |c: Call| c.token("acme-token-0123456789");
+    let globex = |c: Call| c.token("globex-token-0123456789");
 
     let alice = acme(h.post("/Users", &user("alice"))).await.expect(201);
     let a_path = format!("/Users/{}", id_of(&alice));
@@ -227,7 +227,7 @@ async fn tenants_see_disjoint_data() {
     let a_now = acme(h.get(&a_path)).await.expect(200);
     assert_eq!(a_now["userName"], "alice");
     assert_eq!(a_now["groups"][0]["value"], json!(id_of(&admins)));
-    let acme_list = h.get("/Users").token("acme-rotated").await.expect(200);
+    let acme_list = h.get("/Users").token("acme-rotated-0123456789").await.expect(200);
     assert_eq!(ids(&acme_list), [id_of(&alice)]);
     let acme_groups = acme(h.get(&g_path)).await.expect(200);
     assert_eq!(acme_groups, admins);

@@ -69,10 +69,10 @@ async fn service_provider_config_follows_the_configuration() {
     let open = harness_with(|b| b.authenticator(NoAuth));
     let spc = open.fetch("/ServiceProviderConfig").await;
     assert_eq!(spc["authenticationSchemes"], json!([]));
-    let bearer = harness_with(|b| b.authenticator(BearerTokens::single("a")));
+    let bearer = harness_with(|b| b.authenticator(BearerTokens::single("discovery-token-0123")));
     let spc = bearer
         .get("/ServiceProviderConfig")
-        .token("a")
+        .token("discovery-token-0123")
         .await
         .expect(200);
     assert_eq!(spc["authenticationSchemes"][0]["type"], "oauthbearertoken");

@@ -9,7 +9,7 @@ mod harness;
 use async_trait::async_trait;
 use harness::*;
 use http::Method;
-use scim_core::{Projection, Resource};
+use scim_core::Resource;
 use scim_http::{
     BearerTokens, ListQuery, Page, Precondition, RequestContext, ResourceStore, ScimServer,
     StoreError,
@@ -337,12 +337,7 @@ impl ResourceStore for DownStore {
     async fn create(&self, _: &RequestContext, _: Resource) -> Result<Resource, StoreError> {
         Err(down())
     }
-    async fn get(
-        &self,
-        _: &RequestContext,
-        _: &str,
-        _: &Projection,
-    ) -> Result<Option<Resource>, StoreError> {
+    async fn get(&self, _: &RequestContext, _: &str) -> Result<Option<Resource>, StoreError> {
         Err(down())
     }
     async fn list(&self, _: &RequestContext, _: &ListQuery) -> Result<Page, StoreError> {

@@ -10,7 +10,7 @@ use scim_http::{BearerTokens, InMemoryStore, ScimServer};
 fn server() -> ScimServer {
     ScimServer::builder()
         .store(InMemoryStore::new())
-        .authenticator(BearerTokens::single("tok"))
+        .authenticator(BearerTokens::single("robustness-token-0123"))
         .max_payload(64 << 10)
         .build()
         .unwrap()
@@ -75,7 +75,7 @@ proptest! {
         let server = server();
         // A resource to aim at, so item routes see a real id half of the time.
         let seed = http::Request::post("/scim/v2/Users")
-            .header("authorization", "Bearer tok")
+            .header("authorization", "Bearer robustness-token-0123")
             .body(br#"{"userName":"seed"}"#.to_vec())
             .unwrap();
         let created = rt.block_on(server.handle(seed));
@@ -87,7 +87,7 @@ proptest! {
         let Ok(req) = http::Request::builder()
             .method(m)
             .uri(uri.as_str())
-            .header("authorization", if auth { "Bearer tok" } else { "Bearer nope" })
+            .header("authorization", if auth { "Bearer robustness-token-0123" } else { "Bearer nope" })
             .body(b)
         else {
             // Not a valid http::Uri: the framework would have rejected it before us.
@@ -111,7 +111,7 @@ proptest! {
         }
         // The seeded user is still there and intact unless the request deleted or changed it.
         let check = http::Request::get(format!("/scim/v2/Users/{id}"))
-            .header("authorization", "Bearer tok")
+            .header("authorization", "Bearer robustness-token-0123")
             .body(Vec::new())
             .unwrap();
         let after = rt.block_on(server.handle(check));

@@ -1,13 +1,17 @@
-//! The actix-web glue for `scim-http`. actix-web 4 still uses `http` 0.2, so requests and
-//! responses are converted at the edge (method, URI, headers as bytes); the body is read up
-//! to the server's payload limit.
-
-use std::time::Instant;
+//! The actix-web adapter for `scim-http`.
+//!
+//! actix-web 4 still uses `http` 0.2 and a `!Send` body stream, so the adapter does three
+//! things at the edge, and nothing else:
+//! 1. reads the body up to [`ScimServer::max_payload`]: more is 413, and a body that fails to
+//!    arrive in full is 400 (never handed on truncated);
+//! 2. converts the request head (method, URI, headers) to `http` 1.x;
+//! 3. converts the `http` 1.x response back.
+//!
+//! Mount it with `App::new().configure(scim_example_actix::configure(server))`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
-use scim_core::ScimError;
-use scim_http::ScimServer;
+use scim_http::{ScimError, ScimServer};
 
 /// Registers the SCIM handler for every path; the server answers 404 outside its base path.
 pub fn configure(server: ScimServer) -> impl FnOnce(&mut web::ServiceConfig) {
@@ -19,43 +23,42 @@ pub fn configure(server: ScimServer) -> impl FnOnce(&mut web::ServiceConfig) {
 
 async fn scim(
     req: HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
     server: web::Data<ScimServer>,
 ) -> HttpResponse {
-    let started = Instant::now();
-    let limit = server.max_payload();
-    let mut body = Vec::new();
-    let mut too_large = false;
-    while let Some(chunk) = payload.next().await {
-        match chunk {
-            Ok(bytes) if body.len() + bytes.len() <= limit => body.extend_from_slice(&bytes),
-            Ok(_) => {
-                too_large = true;
-                break;
-            }
-            Err(_) => break,
-        }
-    }
-    let response = if too_large {
-        server.error_response(&ScimError::payload_too_large(format!(
-            "the request body exceeds {limit} bytes"
-        )))
-    } else {
-        match to_http1(&req, body) {
+    let response = match read_body(payload, server.max_payload()).await {
+        Ok(body) => match to_http1(&req, body) {
             Ok(request) => server.handle(request).await,
             Err(e) => server.error_response(&ScimError::invalid_syntax(format!(
                 "the request could not be read: {e}"
             ))),
-        }
+        },
+        Err(e) => server.error_response(&e),
     };
-    tracing::info!(
+    tracing::debug!(
         method = %req.method(),
         path = req.path(),
         status = response.status().as_u16(),
-        latency_us = started.elapsed().as_micros() as u64,
         "scim"
     );
     from_http1(response)
+}
+
+/// The whole body, at most `limit` bytes: 413 beyond it, 400 when the stream fails.
+async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, ScimError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let bytes = chunk.map_err(|e| {
+            ScimError::invalid_syntax(format!("the request body could not be read in full: {e}"))
+        })?;
+        if body.len() + bytes.len() > limit {
+            return Err(ScimError::payload_too_large(format!(
+                "the request body exceeds {limit} bytes"
+            )));
+        }
+        body.extend_from_slice(&bytes);
+    }
+    Ok(body)
 }
 
 /// actix (http 0.2) request head + body → `http` 1.x request.

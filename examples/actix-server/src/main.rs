@@ -1,4 +1,4 @@
-//! Run with: `cargo run --release -p scim-example-actix [-- --listen 127.0.0.1:8080 --base-path /scim/v2]`
+//! Run with: `cargo run --release -p scim-example-actix [-- --listen 127.0.0.1:8080 --base-path /scim/v2 --public-url URL]`
 //!
 //! The same server as `scim-example-axum`, on actix-web 4: the in-memory store behind a bearer
 //! token from `SCIM_TOKEN` (or generated and printed at start-up).
@@ -19,11 +19,15 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     let mut listen = "127.0.0.1:8080".to_owned();
     let mut base_path = "/scim/v2".to_owned();
+    let mut public_url: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--listen" => listen = args.next().ok_or("--listen needs an address")?,
             "--base-path" => base_path = args.next().ok_or("--base-path needs a path")?,
+            "--public-url" => {
+                public_url = Some(args.next().ok_or("--public-url needs a URL")?);
+            }
             other => return Err(format!("unknown argument {other:?}").into()),
         }
     }
@@ -35,8 +39,13 @@ async fn main() -> Result<(), Box<dyn Error>> {
             uuid::Uuid::new_v4().simple()
         ),
     };
+    let listener = std::net::TcpListener::bind(&listen)?;
+    let addr = listener.local_addr()?;
+    let base_path = base_path.trim_end_matches('/').to_owned();
+    let public_url = public_url.unwrap_or_else(|| format!("http://{addr}{base_path}"));
     let server = ScimServer::builder()
-        .base_path(base_path.trim_end_matches('/'))
+        .base_path(base_path)
+        .public_url(public_url.clone())
         .store(InMemoryStore::new())
         .authenticator(BearerTokens::single(token.clone()))
         // Entra ID prefers, and Okta expects, 204 for group PATCH; users still come back.
@@ -47,11 +56,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
         let server = server.clone();
         move || App::new().configure(scim_example_actix::configure(server.clone()))
     })
-    .bind(&listen)?;
-    for addr in http.addrs() {
-        println!("SCIM 2.0 service provider listening on http://{addr}");
-        println!("Tenant URL:   http://{addr}{}", server.base_path());
-    }
+    .listen(listener)?;
+    println!("SCIM 2.0 service provider listening on http://{addr}");
+    println!("Tenant URL:   {public_url}");
     println!("Secret Token: {token}");
     http.run().await?;
     Ok(())

@@ -9,14 +9,14 @@ use scim_http::{BearerTokens, InMemoryStore, ScimServer};
 async fn probe_create_and_auth_through_actix() {
     let server = ScimServer::builder()
         .store(InMemoryStore::new())
-        .authenticator(BearerTokens::single("t0ken"))
+        .authenticator(BearerTokens::single("smoke-token-0123456789"))
         .build()
         .unwrap();
     let app = test::init_service(App::new().configure(scim_example_actix::configure(server))).await;
 
     let req = test::TestRequest::get()
         .uri("/scim/v2/Users?filter=userName%20eq%20%22nobody%22")
-        .insert_header(("Authorization", "Bearer t0ken"))
+        .insert_header(("Authorization", "Bearer smoke-token-0123456789"))
         .to_request();
     let resp = test::call_service(&app, req).await;
     assert_eq!(resp.status(), 200);
@@ -29,7 +29,7 @@ async fn probe_create_and_auth_through_actix() {
 
     let req = test::TestRequest::post()
         .uri("/scim/v2/Users")
-        .insert_header(("Authorization", "Bearer t0ken"))
+        .insert_header(("Authorization", "Bearer smoke-token-0123456789"))
         .insert_header(("Host", "localhost"))
         .insert_header(("Content-Type", "application/scim+json"))
         .set_payload(r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bjensen","active":"True"}"#)

@@ -1,6 +1,6 @@
-//! The axum glue for `scim-http`: one catch-all route under the base path that buffers the
-//! body (bounded by the server's payload limit), calls [`ScimServer::handle`], and logs one
-//! line per request.
+//! The axum glue for `scim-http`: the server is a `tower::Service`, mounted with
+//! `nest_service` at its base path, plus one log line per request at `debug` level (turn it
+//! on with `RUST_LOG=scim_example_axum=debug`; at `info` it costs nothing).
 
 use std::time::Instant;
 
@@ -11,46 +11,35 @@ use std::time::Instant;
 struct ReadmeDoctests;
 
 use axum::Router;
-use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::Request;
+use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::any;
-use scim_core::ScimError;
 use scim_http::ScimServer;
 
 /// The router serving `server` at its base path (and everything under it).
 pub fn router(server: ScimServer) -> Router {
     let base = server.base_path().to_owned();
-    Router::new()
-        .route(&base, any(scim))
-        .route(&format!("{base}/{{*rest}}"), any(scim))
-        .with_state(server)
+    let app = if base.is_empty() {
+        Router::new().fallback_service(server)
+    } else {
+        Router::new().nest_service(&base, server)
+    };
+    app.layer(middleware::from_fn(log))
 }
 
-async fn scim(State(server): State<ScimServer>, request: Request) -> Response {
+async fn log(request: Request, next: Next) -> Response {
+    if !tracing::enabled!(tracing::Level::DEBUG) {
+        return next.run(request).await;
+    }
     let started = Instant::now();
-    let (parts, body) = request.into_parts();
-    let (method, path) = (parts.method.clone(), parts.uri.path().to_owned());
-    let response = match to_bytes(body, server.max_payload()).await {
-        Ok(bytes) => server.handle(http_request(parts, bytes)).await,
-        Err(_) => server.error_response(&ScimError::payload_too_large(format!(
-            "the request body exceeds {} bytes",
-            server.max_payload()
-        ))),
-    };
-    tracing::info!(
+    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+    let response = next.run(request).await;
+    tracing::debug!(
         %method,
         path,
         status = response.status().as_u16(),
         latency_us = started.elapsed().as_micros() as u64,
         "scim"
     );
-    response.map(Body::from)
-}
-
-fn http_request(
-    parts: axum::http::request::Parts,
-    body: axum::body::Bytes,
-) -> axum::http::Request<axum::body::Bytes> {
-    axum::http::Request::from_parts(parts, body)
+    response
 }

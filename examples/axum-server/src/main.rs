@@ -1,4 +1,4 @@
-//! Run with: `cargo run --release -p scim-example-axum [-- --listen 127.0.0.1:8080 --base-path /scim/v2]`
+//! Run with: `cargo run --release -p scim-example-axum [-- --listen 127.0.0.1:8080 --base-path /scim/v2 --public-url https://app.example.com/scim/v2]`
 //!
 //! Serves SCIM 2.0 from the in-memory store behind a bearer token taken from `SCIM_TOKEN`
 //! (or generated and printed at start-up), and prints the Tenant URL and Secret Token to paste
@@ -19,14 +19,18 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     let mut listen = "127.0.0.1:8080".to_owned();
     let mut base_path = "/scim/v2".to_owned();
+    let mut public_url: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--listen" => listen = args.next().ok_or("--listen needs an address")?,
             "--base-path" => base_path = args.next().ok_or("--base-path needs a path")?,
+            "--public-url" => {
+                public_url = Some(args.next().ok_or("--public-url needs a URL")?);
+            }
             "-h" | "--help" => {
                 println!(
-                    "usage: scim-example-axum [--listen ADDR] [--base-path PATH]\n\nThe bearer token comes from SCIM_TOKEN, or is generated."
+                    "usage: scim-example-axum [--listen ADDR] [--base-path PATH] [--public-url URL]\n\nThe bearer token comes from SCIM_TOKEN, or is generated. --public-url is the Tenant URL\nas the identity provider reaches it (e.g. https://app.example.com/scim/v2); by default\nhttp://ADDR/BASE-PATH."
                 );
                 return Ok(());
             }
@@ -42,18 +46,24 @@ async fn main() -> Result<(), Box<dyn Error>> {
         ),
     };
 
+    let listener = tokio::net::TcpListener::bind(&listen).await?;
+    let addr = listener.local_addr()?;
+    let base_path = base_path.trim_end_matches('/').to_owned();
+    let public_url = match public_url {
+        Some(u) => u,
+        None => format!("http://{addr}{base_path}"),
+    };
     let server = ScimServer::builder()
-        .base_path(base_path.trim_end_matches('/'))
+        .base_path(base_path)
+        .public_url(public_url.clone())
         .store(InMemoryStore::new())
         .authenticator(BearerTokens::single(token.clone()))
         // Entra ID prefers, and Okta expects, 204 for group PATCH; users still come back.
         .patch_returns_no_content_for("Group")
         .build()?;
 
-    let listener = tokio::net::TcpListener::bind(&listen).await?;
-    let addr = listener.local_addr()?;
     println!("SCIM 2.0 service provider listening on http://{addr}");
-    println!("Tenant URL:   http://{addr}{}", server.base_path());
+    println!("Tenant URL:   {public_url}");
     println!("Secret Token: {token}");
 
     axum::serve(listener, scim_example_axum::router(server))

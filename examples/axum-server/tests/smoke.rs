@@ -17,7 +17,7 @@ async fn send(addr: std::net::SocketAddr, request: &str) -> String {
 async fn serves_the_test_connection_probe_over_a_socket() {
     let server = ScimServer::builder()
         .store(InMemoryStore::new())
-        .authenticator(BearerTokens::single("t0ken"))
+        .authenticator(BearerTokens::single("smoke-token-0123456789"))
         .build()
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -27,7 +27,7 @@ async fn serves_the_test_connection_probe_over_a_socket() {
 
     let ok = send(
         addr,
-        "GET /scim/v2/Users?filter=userName+eq+%22nobody%22 HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer t0ken\r\nConnection: close\r\n\r\n",
+        "GET /scim/v2/Users?filter=userName+eq+%22nobody%22 HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer smoke-token-0123456789\r\nConnection: close\r\n\r\n",
     )
     .await;
     assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
@@ -54,7 +54,7 @@ async fn serves_the_test_connection_probe_over_a_socket() {
     );
 
     let too_big = format!(
-        "POST /scim/v2/Users HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer t0ken\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+        "POST /scim/v2/Users HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer smoke-token-0123456789\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
         2 << 20,
         " ".repeat(2 << 20)
     );

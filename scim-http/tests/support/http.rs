@@ -18,10 +18,10 @@ use scim_http::{BearerTokens, InMemoryStore, ScimServer, ScimServerBuilder};
 use serde_json::{Value, json};
 
 /// The token every test server accepts (unless a test sets its own authenticator).
-pub(crate) const TOKEN: &str = "tok";
+pub(crate) const TOKEN: &str = "test-token-0123456789";
 /// The mount point of the test servers.
 pub(crate) const BASE_PATH: &str = "/scim/v2";
-/// The absolute base URL the server derives from `Host: localhost`.
+/// The absolute base URL: the test servers' `public_url`.
 pub(crate) const BASE_URL: &str = "http://localhost/scim/v2";
 
 pub(crate) const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -53,6 +53,7 @@ pub(crate) fn harness_with(
     let store = Arc::new(InMemoryStore::new());
     let builder = ScimServer::builder()
         .shared_store(store.clone())
+        .public_url(BASE_URL)
         .authenticator(BearerTokens::single(TOKEN));
     let server = configure(builder).build().expect("the test server builds");
     Harness { server, store }

@@ -1,0 +1,140 @@
+//! One resource: create (RFC 7644 §3.3), read (§3.4.1), replace (§3.5.1), modify (§3.5.2) and
+//! delete (§3.6).
+
+use std::sync::Arc;
+
+use http::StatusCode;
+use scim_core::message::PatchRequest;
+use scim_core::validate::{validate_create, validate_replace};
+use scim_core::{Projection, ResourceType, ScimError};
+use serde_json::Value;
+
+use crate::precondition::{Precondition, not_modified};
+use crate::request::Exchange;
+use crate::response::Reply;
+use crate::store::{PatchResult, StoreError, read_check_write};
+
+pub(super) async fn create<'a>(
+    x: &'a Exchange<'a>,
+    ty: &Arc<ResourceType>,
+    body: Value,
+) -> Result<Reply<'a>, ScimError> {
+    let projection = x.projection(ty, &x.params)?;
+    let resource = validate_create(ty, body, &x.server.validation)?;
+    let stored = x
+        .server
+        .store
+        .create(&x.context(ty), resource)
+        .await
+        .map_err(StoreError::into_scim)?;
+    Ok(Reply::Resource {
+        status: StatusCode::CREATED,
+        resource: x.renderer().render(ty, stored, &projection),
+    })
+}
+
+pub(super) async fn get<'a>(
+    x: &'a Exchange<'a>,
+    ty: &Arc<ResourceType>,
+    id: &str,
+) -> Result<Reply<'a>, ScimError> {
+    let projection = x.projection(ty, &x.params)?;
+    let resource = x
+        .server
+        .store
+        .get(&x.context(ty), id)
+        .await
+        .map_err(StoreError::into_scim)?
+        .ok_or_else(|| not_found(ty, id))?;
+    if not_modified(x.headers, resource.version()) {
+        return Ok(Reply::NotModified(resource.version().map(str::to_owned)));
+    }
+    Ok(Reply::Resource {
+        status: StatusCode::OK,
+        resource: x.renderer().render(ty, resource, &projection),
+    })
+}
+
+pub(super) async fn replace<'a>(
+    x: &'a Exchange<'a>,
+    ty: &Arc<ResourceType>,
+    id: &str,
+    body: Value,
+) -> Result<Reply<'a>, ScimError> {
+    let projection = x.projection(ty, &x.params)?;
+    let options = &x.server.validation;
+    let result = read_check_write(
+        &*x.server.store,
+        &x.context(ty),
+        id,
+        Precondition::if_match(x.headers),
+        |existing| Ok(Some(validate_replace(ty, body.clone(), existing, options)?)),
+    )
+    .await;
+    let PatchResult { resource, .. } = result.map_err(|e| missing(e, ty, id))?;
+    Ok(Reply::Resource {
+        status: StatusCode::OK,
+        resource: x.renderer().render(ty, resource, &projection),
+    })
+}
+
+pub(super) async fn patch<'a>(
+    x: &'a Exchange<'a>,
+    ty: &Arc<ResourceType>,
+    id: &str,
+    message: &PatchRequest,
+) -> Result<Reply<'a>, ScimError> {
+    let server = x.server;
+    let patch = scim_patch::Patch::parse(message, ty, &server.patch_options)?;
+    // RFC 7644 §3.5.2: with `attributes`, the response is 200 with the resource.
+    let no_content = x.params.attributes.is_none()
+        && (server.patch_no_content
+            || server
+                .patch_no_content_types
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(&ty.name)));
+    let projection = if no_content {
+        Projection::default()
+    } else {
+        x.projection(ty, &x.params)?
+    };
+    let result = server
+        .store
+        .patch(&x.context(ty), id, &patch, Precondition::if_match(x.headers))
+        .await
+        .map_err(|e| missing(e, ty, id))?;
+    if no_content {
+        return Ok(Reply::NoContent(
+            result.resource.version().map(str::to_owned),
+        ));
+    }
+    Ok(Reply::Resource {
+        status: StatusCode::OK,
+        resource: x.renderer().render(ty, result.resource, &projection),
+    })
+}
+
+pub(super) async fn delete<'a>(
+    x: &'a Exchange<'a>,
+    ty: &Arc<ResourceType>,
+    id: &str,
+) -> Result<Reply<'a>, ScimError> {
+    x.server
+        .store
+        .delete(&x.context(ty), id, Precondition::if_match(x.headers))
+        .await
+        .map_err(|e| missing(e, ty, id))?;
+    Ok(Reply::NoContent(None))
+}
+
+/// A store error, with "not found" naming the resource type.
+fn missing(e: StoreError, ty: &ResourceType, id: &str) -> ScimError {
+    match e {
+        StoreError::NotFound(_) => not_found(ty, id),
+        e => e.into_scim(),
+    }
+}
+
+fn not_found(ty: &ResourceType, id: &str) -> ScimError {
+    ScimError::not_found(format!("{} {id:?} not found", ty.name))
+}
