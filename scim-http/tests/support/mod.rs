@@ -1,54 +1,31 @@
 //! The Entra ID conformance replay: `tests/data/entra_scenarios.json` (a verbatim copy of
-//! `shared/conformance/entra/scenarios.json`) run in-process through [`ScimServer::handle`], with
-//! the semantics of the Python runner beside the original (`run.py`): variables, query encoding,
-//! default headers, paths, check operators, counted vs advisory steps, and cleanup.
-//!
-//! Only what the scenarios use is ported. A scenario that needs more (another step key, auth
-//! mode, query encoding, variable filter, operator or `$type` name) panics with a message naming
-//! it, rather than being replayed wrongly. Other differences from run.py:
-//! - JSON objects are `serde_json` maps, so keys are sorted: request bodies are sent with sorted
-//!   keys (the server parses them into the same maps, so it cannot tell), and checks are
-//!   reported in path order.
-//! - Plain expectations use `serde_json` equality: `1 != true` as in run.py, but also `1 != 1.0`.
-//! - `$regex` uses the `regex` crate's syntax (the scenarios use one pattern, `/Users/`).
-//! - Non-string values spliced into strings or selectors are written as JSON, not Python `str()`.
+//! `shared/conformance/entra/scenarios.json`) run in-process through [`ScimServer::handle`] with
+//! the semantics of the Python runner beside the original (`run.py`), as far as the scenarios use
+//! them: what they do not use panics, naming it. Unlike run.py, objects are `serde_json` maps with
+//! sorted keys (bodies go out sorted; the server parses them into the same maps), plain
+//! expectations use `serde_json` equality (`1 != true` as in run.py, but also `1 != 1.0`), `$regex`
+//! is the `regex` crate's syntax, and an unmet check reads `expected <operator> <arg>, got <value>`.
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::sync::LazyLock;
 
-use http::{HeaderMap, HeaderValue, Request, header};
-use regex::Regex;
+use http::{Request, header};
+use regex::{Captures, Regex};
 use scim_http::{BearerTokens, InMemoryStore, ScimServer};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 /// The Secret Token the test servers accept.
 pub(crate) const TOKEN: &str = "entra-replay-secret-token";
-/// The Tenant URL, also the server's `public_url`.
+/// The Tenant URL (`${base}`) and the server's `public_url`; requests go to [`PATH`] under it.
 pub(crate) const BASE: &str = "http://localhost/scim/v2";
-const ORIGIN: &str = "http://localhost";
+pub(crate) const PATH: &str = "/scim/v2";
 /// `Basic ` + base64(`admin:` + [`TOKEN`]), what run.py sends for `"auth": "basic"`.
 const BASIC: &str = "Basic YWRtaW46ZW50cmEtcmVwbGF5LXNlY3JldC10b2tlbg==";
 const SCIM: &str = "application/scim+json";
-/// The step keys this port understands (run.py also has `raw_body`, and scenario `vars` and
-/// `cleanup`, which no scenario uses).
-const STEP_KEYS: &[&str] = &[
-    "name",
-    "source",
-    "method",
-    "path",
-    "status",
-    "prefer_status",
-    "auth",
-    "headers",
-    "body",
-    "query_encoding",
-    "content_type",
-    "content_type_advisory",
-    "assert",
-    "advisory",
-    "capture",
-    "advisory_step",
-];
+const SCIM_UTF8: &str = "application/scim+json; charset=utf-8";
+/// The step keys ported: all of run.py's but `raw_body` (no scenario uses it, nor the scenario
+/// keys `vars` and `cleanup`).
+const STEP_KEYS: &str = "name source method path auth query_encoding headers body status \
+    prefer_status content_type content_type_advisory assert advisory capture advisory_step";
 static VAR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\$\{([A-Za-z0-9_:.-]+)(?:\|([a-z]+))?\}").unwrap());
 static SELECTOR: LazyLock<Regex> =
@@ -56,36 +33,23 @@ static SELECTOR: LazyLock<Regex> =
 
 /// The scenarios of the vendored file, in file order.
 pub(crate) fn load_scenarios() -> Vec<Value> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/entra_scenarios.json"
-    );
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
-    let doc: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
-    doc["scenarios"].as_array().cloned().unwrap_or_default()
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let text = std::fs::read_to_string(format!("{dir}/tests/data/entra_scenarios.json"));
+    let mut doc: Value = serde_json::from_str(&text.unwrap()).unwrap();
+    serde_json::from_value(doc["scenarios"].take()).unwrap()
 }
 
-/// The steps run.py counts in `N passed, M failed` (all but the `advisory_step` ones).
+/// The steps run.py counts in `N passed, M failed`: all but the advisory ones.
 pub(crate) fn counted_steps(scen: &Value) -> usize {
-    let steps = scen["steps"].as_array().map_or(&[][..], Vec::as_slice);
-    steps
-        .iter()
-        .filter(|s| !is_true(&s["advisory_step"]))
-        .count()
+    let steps = scen["steps"].as_array().unwrap();
+    steps.iter().filter(|s| s["advisory_step"] != true).count()
 }
 
 /// A new server over an empty [`InMemoryStore`], accepting [`TOKEN`], serving [`BASE`].
 pub(crate) fn fresh_server() -> ScimServer {
-    ScimServer::builder()
-        .store(InMemoryStore::new())
-        .authenticator(BearerTokens::single(TOKEN))
-        .public_url(BASE)
-        .build()
-        .expect("the test ScimServer configuration builds")
-}
-
-fn is_true(v: &Value) -> bool {
-    v.as_bool().unwrap_or(false)
+    let server = ScimServer::builder().store(InMemoryStore::new());
+    let server = server.authenticator(BearerTokens::single(TOKEN));
+    server.public_url(BASE).build().unwrap()
 }
 
 /// Python's `str()` for the values the scenarios hold: a string as is, anything else as JSON.
@@ -93,529 +57,287 @@ fn text(v: &Value) -> String {
     v.as_str().map_or_else(|| v.to_string(), str::to_owned)
 }
 
-/// run.py's variables: `${sfx}`, `${base}`, `${uuid:NAME}` and the captured ones, with the
-/// filters `|upper` and `|lower`. `Err(name)` means the step is BLOCKED on `name`.
-#[derive(Debug)]
-pub(crate) struct Vars(pub(crate) HashMap<String, Value>);
+/// run.py's variables: `${sfx}`, `${base}`, `${uuid:NAME}` (fixed per scenario), captured ones.
+pub(crate) type Vars = HashMap<String, Value>;
 
-impl Vars {
-    pub(crate) fn new() -> Self {
-        let sfx = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
-        Vars(HashMap::from([
-            ("sfx".to_owned(), Value::from(sfx)),
-            ("base".to_owned(), Value::from(BASE)),
-        ]))
+pub(crate) fn new_vars() -> Vars {
+    let sfx = &uuid::Uuid::new_v4().simple().to_string()[..8];
+    HashMap::from([("sfx".into(), sfx.into()), ("base".into(), BASE.into())])
+}
+
+/// `${name}` or `${name|upper}` (the one filter used); `Err(name)` when no step captured it.
+fn var(vars: &mut Vars, c: &Captures<'_>) -> Result<Value, String> {
+    if c[1].starts_with("uuid:") {
+        let fresh = || uuid::Uuid::new_v4().to_string().into();
+        vars.entry(c[1].to_owned()).or_insert_with(fresh);
     }
+    let value = vars.get(&c[1]).ok_or_else(|| c[1].to_owned())?;
+    Ok(match c.get(2).map(|f| f.as_str()) {
+        None => value.clone(),
+        Some("upper") => text(value).to_uppercase().into(),
+        Some(f) => panic!("variable filter |{f} is not supported by this port"),
+    })
+}
 
-    fn var(&mut self, name: &str, filter: Option<&str>) -> Result<Value, String> {
-        let value = if name.starts_with("uuid:") {
-            let fresh = || Value::from(uuid::Uuid::new_v4().to_string());
-            self.0.entry(name.to_owned()).or_insert_with(fresh).clone()
-        } else {
-            self.0.get(name).cloned().ok_or_else(|| name.to_owned())?
-        };
-        Ok(match filter {
-            None => value,
-            Some("upper") => text(&value).to_uppercase().into(),
-            Some("lower") => text(&value).to_lowercase().into(),
-            Some(f) => panic!("variable filter |{f} is not supported by this port"),
-        })
-    }
-
-    /// Substitutes `${var}` in strings, keys included; a string that is exactly one variable
-    /// keeps the variable's JSON type.
-    pub(crate) fn subst(&mut self, v: &Value) -> Result<Value, String> {
-        Ok(match v {
-            Value::String(s) => {
-                if let Some(c) = VAR.captures(s).filter(|c| c[0].len() == s.len()) {
-                    return self.var(&c[1], c.get(2).map(|m| m.as_str()));
+/// Substitutes the variables in strings, keys included; a string that is exactly one variable
+/// keeps the variable's JSON type. `Err(name)`: the step is BLOCKED on `name`.
+pub(crate) fn subst(vars: &mut Vars, v: &Value) -> Result<Value, String> {
+    Ok(match v {
+        Value::String(s) => {
+            let (mut out, mut last) = (String::new(), 0);
+            for c in VAR.captures_iter(s) {
+                let (m, value) = (c.get(0).unwrap(), var(vars, &c)?);
+                if m.len() == s.len() {
+                    return Ok(value);
                 }
-                let (mut out, mut last) = (String::new(), 0);
-                for c in VAR.captures_iter(s) {
-                    let m = c.get(0).unwrap();
-                    out.push_str(&s[last..m.start()]);
-                    out.push_str(&text(&self.var(&c[1], c.get(2).map(|m| m.as_str()))?));
-                    last = m.end();
-                }
-                Value::String(out + &s[last..])
+                out = out + &s[last..m.start()] + &text(&value);
+                last = m.end();
             }
-            Value::Array(a) => a.iter().map(|x| self.subst(x)).collect::<Result<_, _>>()?,
-            Value::Object(m) => {
-                let mut out = Map::new();
-                for (k, x) in m {
-                    out.insert(text(&self.subst(&Value::from(k.as_str()))?), self.subst(x)?);
-                }
-                Value::Object(out)
+            (out + &s[last..]).into()
+        }
+        Value::Array(a) => a.iter().map(|x| subst(vars, x)).collect::<Result<_, _>>()?,
+        Value::Object(m) => {
+            let mut out = Map::new();
+            for (k, x) in m {
+                out.insert(text(&subst(vars, &k.as_str().into())?), subst(vars, x)?);
             }
-            other => other.clone(),
-        })
-    }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    })
 }
 
 /// The exact key, else a key equal to it ignoring case (RFC 7643 §2.1).
 fn get_key<'a>(node: &'a Value, key: &str) -> Option<&'a Value> {
-    let m = node.as_object()?;
-    let low = key.to_lowercase();
-    m.get(key).or_else(|| {
-        m.iter()
-            .find(|(k, _)| k.to_lowercase() == low)
-            .map(|(_, v)| v)
-    })
+    let (m, low) = (node.as_object()?, key.to_lowercase());
+    let any_case = || m.iter().find(|(k, _)| k.to_lowercase() == low);
+    m.get(key).or_else(|| any_case().map(|(_, v)| v))
 }
 
-/// run.py's paths: JSON Pointer with case-insensitive keys and `name[key=value]` selectors (the
-/// first element whose `key` equals `value` ignoring case). `None` is "absent".
+/// run.py's paths: `/`-separated keys (matched ignoring case as a fallback) and array indexes,
+/// and `name[key=value]`, the first element of `name` whose `key` equals `value` ignoring case.
 pub(crate) fn resolve<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
-    let rest = path.strip_prefix('/');
-    assert!(
-        rest.is_some() || path.is_empty(),
-        "path must start with '/': {path:?}"
-    );
-    match rest {
-        None | Some("") => Some(doc),
-        Some(rest) => rest.split('/').try_fold(doc, |node, raw| {
-            let seg = raw.replace("~1", "/").replace("~0", "~");
-            if let Some(c) = SELECTOR.captures(&seg) {
-                let arr = if c[1].is_empty() {
-                    node
-                } else {
-                    get_key(node, &c[1])?
-                };
-                let want = c[3].to_lowercase();
-                let hit = |el: &&Value| {
-                    get_key(el, &c[2]).is_some_and(|g| text(g).to_lowercase() == want)
-                };
-                arr.as_array()?.iter().find(hit)
-            } else if let Some(items) = node.as_array() {
-                let i: i64 = seg.parse().ok()?;
-                items.get(usize::try_from(if i < 0 { i + items.len() as i64 } else { i }).ok()?)
-            } else {
-                get_key(node, &seg)
+    assert!(path.starts_with('/'), "path {path:?} must start with '/'");
+    path.split('/')
+        .skip(1)
+        .try_fold(doc, |node, seg| match SELECTOR.captures(seg) {
+            Some(c) => {
+                let w = c[3].to_lowercase();
+                let hit =
+                    |el: &&Value| get_key(el, &c[2]).is_some_and(|g| text(g).to_lowercase() == w);
+                get_key(node, &c[1])?.as_array()?.iter().find(hit)
             }
-        }),
-    }
+            None if node.is_array() => node.get(seg.parse::<usize>().ok()?),
+            None => get_key(node, seg),
+        })
 }
 
-/// A value as run.py's `short()` shows it: JSON (sorted keys), cut at 160 characters.
-pub(crate) fn short(v: Option<&Value>) -> String {
-    let s = v.map_or_else(|| "<absent>".to_owned(), Value::to_string);
-    if s.chars().count() <= 160 {
-        s
-    } else {
-        s.chars().take(157).collect::<String>() + "..."
-    }
+/// A value as JSON (keys sorted), or `<absent>`; run.py also cuts it at 160 characters.
+fn short(v: Option<&Value>) -> String {
+    v.map_or("<absent>".to_owned(), Value::to_string)
 }
 
-/// `want` is contained in `got`: objects as subsets (keys case-insensitive), the rest equal.
+/// `want` is in `got`: objects as subsets (keys case-insensitive), anything else equal.
 fn subset(want: &Value, got: Option<&Value>) -> bool {
-    match want {
-        Value::Object(m) => {
-            got.is_some_and(|g| g.is_object() && m.iter().all(|(k, w)| subset(w, get_key(g, k))))
-        }
-        _ => got == Some(want),
-    }
+    let Some(m) = want.as_object() else {
+        return got == Some(want);
+    };
+    got.is_some_and(|g| g.is_object() && m.iter().all(|(k, w)| subset(w, get_key(g, k))))
+}
+
+/// `list` is an array holding `v`.
+fn listed(list: &Value, v: &Value) -> bool {
+    list.as_array().is_some_and(|l| l.contains(v))
 }
 
 /// run.py's `check_expectation`, for the operators the scenarios use: `None` when `got`
-/// satisfies `exp`, else the reason.
+/// satisfies `exp` (a plain value, or an object of operators, ANDed), else the reason.
 pub(crate) fn check_expectation(got: Option<&Value>, exp: &Value) -> Option<String> {
     let g = short(got);
-    let ops = exp
-        .as_object()
-        .filter(|m| !m.is_empty() && m.keys().all(|k| k.starts_with('$')));
-    let Some(ops) = ops else {
-        return (got != Some(exp)).then(|| format!("expected {}, got {g}", short(Some(exp))));
+    let is_ops = |m: &&Map<_, _>| !m.is_empty() && m.keys().all(|k| k.starts_with('$'));
+    let Some(ops) = exp.as_object().filter(is_ops) else {
+        let why = format!("expected {}, got {g}", short(Some(exp)));
+        return (got != Some(exp)).then_some(why);
     };
-    if got.is_none() && ops.get("$optional").is_some_and(is_true) {
+    if got.is_none() && ops.get("$optional") == Some(&json!(true)) {
         return None;
     }
-    let contains = |list: &[Value], w: &Value| list.iter().any(|el| subset(w, Some(el)));
+    let (list, string) = (got.and_then(Value::as_array), got.and_then(Value::as_str));
+    let has = |w: &Value| list.is_some_and(|l| l.iter().any(|el| subset(w, Some(el))));
+    let number = got.filter(|v| v.is_number()).and_then(Value::as_f64);
+    let empty = [json!(null), json!(""), json!([]), json!({})];
     for (op, arg) in ops {
-        let a = short(Some(arg));
-        let why = match op.as_str() {
-            "$optional" => None,
-            "$absent" => (got.is_none() != is_true(arg)).then(|| {
-                format!(
-                    "expected {}, got {g}",
-                    if is_true(arg) { "absent" } else { "present" }
-                )
-            }),
-            "$empty" => {
-                let empty = got.is_none_or(|v| match v {
-                    Value::Null => true,
-                    Value::String(s) => s.is_empty(),
-                    Value::Array(x) => x.is_empty(),
-                    Value::Object(x) => x.is_empty(),
-                    _ => false,
-                });
-                let want = if is_true(arg) {
-                    "empty/absent"
-                } else {
-                    "non-empty"
-                };
-                (empty != is_true(arg)).then(|| format!("expected {want}, got {g}"))
-            }
-            "$in" => (!arg
-                .as_array()
-                .is_some_and(|l| got.is_some_and(|v| l.contains(v))))
-            .then(|| format!("expected one of {a}, got {g}")),
-            "$type" => {
-                let names = arg.as_array().cloned().unwrap_or_else(|| vec![arg.clone()]);
-                let ok = |n: &Value| match (n.as_str(), got) {
-                    (_, None) => false,
-                    (Some("string"), Some(v)) => v.is_string(),
-                    (Some("integer"), Some(v)) => v.is_i64() || v.is_u64(),
-                    (n, _) => panic!("$type {n:?} is not supported by this port"),
-                };
-                (!names.iter().any(ok)).then(|| format!("expected type {arg}, got {g}"))
-            }
-            "$len" => match got.and_then(|v| match v {
-                Value::Array(x) => Some(x.len()),
-                Value::Object(x) => Some(x.len()),
-                Value::String(s) => Some(s.chars().count()),
-                _ => None,
-            }) {
-                None => Some(format!("expected a list for $len {a}, got {g}")),
-                Some(n) => (arg.as_u64() != Some(n as u64))
-                    .then(|| format!("expected length == {a}, got {n}: {g}")),
+        let t = arg == &json!(true);
+        let ok = match op.as_str() {
+            "$optional" => true,
+            "$absent" => got.is_none() == t,
+            "$empty" => got.is_none_or(|v| empty.contains(v)) == t,
+            "$in" => got.is_some_and(|v| listed(arg, v)),
+            "$len" => list.is_some_and(|l| arg.as_u64() == Some(l.len() as u64)),
+            "$gte" => number.zip(arg.as_f64()).is_some_and(|(n, min)| n >= min),
+            "$contains" => has(arg),
+            "$not_contains" => !has(arg),
+            "$contains_all" => list.is_some() && arg.as_array().is_some_and(|l| l.iter().all(has)),
+            "$regex" => string.is_some_and(|s| Regex::new(&text(arg)).unwrap().is_match(s)),
+            "$type" => match arg.as_str() {
+                Some("string") => string.is_some(),
+                Some("integer") => got.is_some_and(|v| v.is_i64() || v.is_u64()),
+                _ => panic!("$type {arg} is not supported by this port"),
             },
-            "$gte" => match (got.and_then(Value::as_f64), arg.as_f64()) {
-                (Some(n), Some(min)) if got.is_some_and(|v| !v.is_boolean()) => {
-                    (n < min).then(|| format!("expected gte {a}, got {g}"))
-                }
-                _ => Some(format!("expected a number ($gte {a}), got {g}")),
-            },
-            "$contains" | "$not_contains" => {
-                let hit = match got {
-                    Some(Value::String(s)) => arg.as_str().is_some_and(|w| s.contains(w)),
-                    Some(Value::Array(l)) => contains(l, arg),
-                    _ if op == "$contains" => {
-                        return Some(format!("expected a list/string containing {a}, got {g}"));
-                    }
-                    _ => false,
-                };
-                match (op == "$contains", hit) {
-                    (true, false) => Some(format!("expected to contain {a}, got {g}")),
-                    (false, true) => Some(format!("expected NOT to contain {a}, got {g}")),
-                    _ => None,
-                }
-            }
-            "$contains_all" => match got.and_then(Value::as_array) {
-                None => Some(format!("expected a list containing {a}, got {g}")),
-                Some(l) => arg
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .find(|w| !contains(l, w))
-                    .map(|w| format!("expected to contain {}, got {g}", short(Some(w)))),
-            },
-            "$regex" => {
-                let re = Regex::new(arg.as_str().unwrap_or_default()).unwrap();
-                (!got.and_then(Value::as_str).is_some_and(|s| re.is_match(s)))
-                    .then(|| format!("expected to match /{}/, got {g}", text(arg)))
-            }
-            other => panic!("operator {other} is not supported by this port (see run.py)"),
+            _ => panic!("operator {op} is not supported by this port (see run.py)"),
         };
-        if why.is_some() {
-            return why;
+        if !ok {
+            return Some(format!("expected {op} {}, got {g}", short(Some(arg))));
         }
     }
     None
 }
 
-/// run.py's `build_url`, as the request target: the path under [`BASE`], each query key and
-/// value URL-encoded with spaces as `+` (`plus`, the default, as Entra does) or `%20` (`percent`).
-pub(crate) fn target(path: &str, encoding: &str) -> String {
+/// run.py's `build_url`, as the request target: the path under [`PATH`], each query key and
+/// value URL-encoded with spaces as `+` (by default, as Entra does) or `%20` (`percent`).
+pub(crate) fn target(path: &str, encoding: Option<&str>) -> String {
     let plus = match encoding {
-        "plus" => true,
-        "percent" => false,
-        other => panic!("query_encoding {other:?} is not supported by this port"),
+        None => true,
+        Some("percent") => false,
+        Some(other) => panic!("query_encoding {other:?} is not supported by this port"),
     };
     let (p, q) = path.split_once('?').unwrap_or((path, ""));
-    let mut url = BASE[ORIGIN.len()..].to_owned();
-    if !p.is_empty() {
-        url = url + "/" + p.trim_start_matches('/');
-    }
-    if !q.is_empty() {
-        let quoted = q.split('&').map(|item| match item.split_once('=') {
-            Some((k, v)) => format!("{}={}", quote(k, plus), quote(v, plus)),
-            None => quote(item, plus),
-        });
-        url = url + "?" + &quoted.collect::<Vec<_>>().join("&");
+    let mut url = format!("{PATH}/{}", p.trim_start_matches('/'));
+    for (i, item) in q.split('&').filter(|_| !q.is_empty()).enumerate() {
+        url.push(if i == 0 { '?' } else { '&' });
+        let quoted: Vec<_> = item.splitn(2, '=').map(|s| quote(s, plus)).collect();
+        url += &quoted.join("=");
     }
     url
 }
 
 /// Python's `urllib.parse.quote(s, safe="")`, or `quote_plus` when `plus`.
 fn quote(s: &str, plus: bool) -> String {
-    s.bytes().fold(String::new(), |mut out, b| {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-' | b'~' => {
-                out.push(b as char)
-            }
-            b' ' if plus => out.push('+'),
-            _ => write!(out, "%{b:02X}").unwrap(),
-        }
-        out
-    })
+    let quote = |b: u8| match b {
+        b' ' if plus => "+".to_owned(),
+        b if b.is_ascii_alphanumeric() || b"_.-~".contains(&b) => char::from(b).to_string(),
+        b => format!("%{b:02X}"),
+    };
+    s.bytes().map(quote).collect()
 }
 
-/// The headers every request carries: `Host`, `Accept`, and `Authorization` when given.
-fn base_headers(authorization: Option<String>) -> HeaderMap {
-    let mut h = HeaderMap::new();
-    h.insert(header::HOST, HeaderValue::from_static("localhost"));
-    h.insert(header::ACCEPT, HeaderValue::from_static(SCIM));
-    if let Some(a) = authorization {
-        h.insert(header::AUTHORIZATION, a.parse().unwrap());
+/// A request with run.py's headers (`Accept`, `Authorization` with the valid token, and
+/// `Content-Type` when there is a body), then the `extra` ones (`null` removes one).
+fn request(
+    method: &str,
+    url: &str,
+    body: Option<Value>,
+    extra: Map<String, Value>,
+) -> Request<Vec<u8>> {
+    let (auth, ct) = (format!("Bearer {TOKEN}"), body.as_ref().map(|_| SCIM_UTF8));
+    let h = json!({"Host": "localhost", "Accept": SCIM, "Authorization": auth, "Content-Type": ct});
+    let mut h = h.as_object().unwrap().clone();
+    h.extend(extra);
+    let mut req = Request::builder().method(method).uri(url);
+    for (k, v) in h.iter().filter(|(_, v)| !v.is_null()) {
+        req = req.header(k, text(v));
     }
-    h
+    req.body(body.map_or_else(Vec::new, |b| b.to_string().into()))
+        .unwrap()
 }
 
-fn request(method: &str, target: &str, headers: HeaderMap, body: Vec<u8>) -> Request<Vec<u8>> {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(target)
-        .body(body)
-        .unwrap();
-    *req.headers_mut() = headers;
-    req
+/// A `GET` with the valid token: the response's JSON.
+pub(crate) async fn get(server: &ScimServer, path: &str) -> Value {
+    let resp = server
+        .handle(request("GET", &target(path, None), None, Map::new()))
+        .await;
+    serde_json::from_slice(resp.body()).unwrap()
 }
 
-/// A `GET` with the valid token: (status, JSON body or `null`).
-pub(crate) async fn get(server: &ScimServer, path: &str) -> (u16, Value) {
-    let auth = Some(format!("Bearer {TOKEN}"));
-    let req = request("GET", &target(path, "plus"), base_headers(auth), Vec::new());
-    let resp = server.handle(req).await;
-    (
-        resp.status().as_u16(),
-        serde_json::from_slice(resp.body()).unwrap_or(Value::Null),
-    )
-}
-
-/// A response as run.py sees it.
-#[derive(Debug)]
-struct Resp {
-    status: u16,
-    content_type: String,
-    text: String,
-    json: Option<Value>,
-}
-
-/// What a scenario created with `POST` and deleted, so the rest can be deleted at its end.
-#[derive(Debug, Default)]
-struct Tracker {
-    created: Vec<(String, String)>,
-    deleted: Vec<(String, String)>,
-}
-
-impl Tracker {
-    fn note(&mut self, method: &str, path: &str, resp: &Resp) {
-        let parts: Vec<&str> = path
-            .split('?')
-            .next()
-            .unwrap_or("")
-            .trim_matches('/')
-            .split('/')
-            .collect();
-        if !matches!(parts[0], "Users" | "Groups") {
-            return;
-        }
-        let id = resp
-            .json
-            .as_ref()
-            .and_then(|d| get_key(d, "id"))
-            .and_then(Value::as_str);
-        if let (Some(id), "POST", 1, 201) = (id, method, parts.len(), resp.status) {
-            self.created.push((parts[0].to_owned(), id.to_owned()));
-        }
-        if method == "DELETE" && parts.len() == 2 && matches!(resp.status, 200 | 204 | 404) {
-            self.deleted
-                .push((parts[0].to_owned(), parts[1].to_owned()));
-        }
-    }
-}
-
-/// The outcome of one scenario: run.py's counters, and the report of each failing step.
-#[derive(Debug, Default)]
-pub(crate) struct Report {
-    pub(crate) name: String,
-    /// Counted steps (BLOCKED counts as failed).
-    pub(crate) passed: usize,
-    pub(crate) failed: usize,
-    /// Advisory steps, and advisory checks not met: never counted.
-    pub(crate) adv_passed_steps: usize,
-    pub(crate) adv_failed_steps: usize,
-    pub(crate) adv_notes: usize,
-    /// One block per failing step: scenario, step, source, unmet checks, start of the response.
-    pub(crate) failures: Vec<String>,
-}
-
-#[derive(Debug, Default)]
-struct Outcome {
-    blocked: bool,
-    problems: Vec<String>,
-    adv: Vec<String>,
-    resp: Option<Resp>,
-}
-
-/// A step's report, as run.py prints it.
-fn block(tag: &str, scen: &str, step: &Value, problems: &[String], resp: Option<&Resp>) -> String {
-    let (name, method, path) = (
-        text(&step["name"]),
-        text(&step["method"]),
-        text(&step["path"]),
+/// A step's request, with the variables substituted, and its checks and advisory checks.
+fn prepare(step: &Value, vars: &mut Vars) -> Result<(Request<Vec<u8>>, Value, Value), String> {
+    let path = text(&subst(vars, &step["path"])?);
+    let body = step.get("body").map(|b| subst(vars, b)).transpose()?;
+    let headers = subst(vars, &step["headers"])?;
+    let (checks, advisory) = (
+        subst(vars, &step["assert"])?,
+        subst(vars, &step["advisory"])?,
     );
-    let mut out = format!("{tag} [{scen}] {name}  ({method} {path})\n");
-    if let Some(src) = step["source"].as_str().filter(|s| !s.is_empty()) {
-        writeln!(out, "      source: {src}").unwrap();
-    }
-    for p in problems {
-        writeln!(out, "      - {p}").unwrap();
-    }
-    if let Some(r) = resp.filter(|_| tag != "NOTE") {
-        let body = r.text.replace('\n', " ");
-        let body = match body.chars().count() {
-            0 => "<empty body>".to_owned(),
-            ..=300 => body,
-            _ => body.chars().take(297).collect::<String>() + "...",
-        };
-        writeln!(out, "      response {}: {body}", r.status).unwrap();
-    }
-    out
+    let auth = match step["auth"].as_str().unwrap_or("valid") {
+        "valid" => format!("Bearer {TOKEN}").into(),
+        "wrong" => format!("Bearer {TOKEN}-wrong-{}", text(&vars["sfx"])).into(),
+        "basic" => BASIC.into(),
+        "none" => Value::Null,
+        other => panic!("auth mode {other:?} is not supported by this port"),
+    };
+    let mut extra = Map::from_iter([("Authorization".to_owned(), auth)]);
+    extra.extend(headers.as_object().cloned().unwrap_or_default());
+    let url = target(&path, step["query_encoding"].as_str());
+    let method = text(&step["method"]).to_uppercase();
+    Ok((request(&method, &url, body, extra), checks, advisory))
 }
 
-async fn run_step(
-    server: &ScimServer,
-    step: &Value,
-    vars: &mut Vars,
-    tracker: &mut Tracker,
-) -> Outcome {
-    let prepared = (|| -> Result<_, String> {
-        let path = text(&vars.subst(&step["path"])?);
-        let body = match step.get("body") {
-            Some(b) => Some(serde_json::to_vec(&vars.subst(b)?).unwrap()),
-            None => None,
-        };
-        let auth = match step["auth"].as_str().unwrap_or("valid") {
-            "valid" => Some(format!("Bearer {TOKEN}")),
-            "wrong" => Some(format!("Bearer {TOKEN}-wrong-{}", text(&vars.0["sfx"]))),
-            "basic" => Some(BASIC.to_owned()),
-            "none" => None,
-            other => panic!("auth mode {other:?} is not supported by this port"),
-        };
-        let mut headers = base_headers(auth);
-        if let Some(b) = &body {
-            let ct = HeaderValue::from_static("application/scim+json; charset=utf-8");
-            headers.insert(header::CONTENT_TYPE, ct);
-            headers.insert(header::CONTENT_LENGTH, b.len().into());
+/// (collection, id) of what a scenario created with `POST` and has not deleted.
+type Made = Vec<(String, String)>;
+
+fn track(made: &mut Made, method: &str, path: &str, status: u16, id: Option<&Value>) {
+    let parts: Vec<&str> = path[PATH.len()..].trim_matches('/').split('/').collect();
+    match (method, &parts[..], status, id.and_then(Value::as_str)) {
+        ("POST", [c @ ("Users" | "Groups")], 201, Some(id)) => made.push(((*c).into(), id.into())),
+        ("DELETE", [c @ ("Users" | "Groups"), id], 200 | 204 | 404, _) => {
+            made.retain(|(cc, ii)| (cc.as_str(), ii.as_str()) != (*c, *id));
         }
-        for (k, v) in vars
-            .subst(&step["headers"])?
-            .as_object()
-            .into_iter()
-            .flatten()
-        {
-            let k: header::HeaderName = k.parse().unwrap();
-            match v {
-                Value::Null => drop(headers.remove(k)),
-                v => drop(headers.insert(k, text(v).parse().unwrap())),
-            }
-        }
-        Ok((
-            path,
-            body,
-            headers,
-            vars.subst(&step["assert"])?,
-            vars.subst(&step["advisory"])?,
-        ))
-    })();
-    let (path, body, headers, asserts, advis) = match prepared {
+        _ => {}
+    }
+}
+
+/// (problems, advisory problems, the report's response line: none when the step is BLOCKED on a
+/// variable no earlier step captured).
+type Outcome = (Vec<String>, Vec<String>, Option<String>);
+
+async fn run_step(server: &ScimServer, step: &Value, vars: &mut Vars, made: &mut Made) -> Outcome {
+    let (req, checks, advisory) = match prepare(step, vars) {
         Ok(p) => p,
         Err(var) => {
             let why = format!("variable ${{{var}}} was never captured by an earlier step");
-            return Outcome {
-                blocked: true,
-                problems: vec![why],
-                ..Outcome::default()
-            };
+            return (vec![why], vec![], None);
         }
     };
-    let method = text(&step["method"]).to_uppercase();
-    let url = target(&path, step["query_encoding"].as_str().unwrap_or("plus"));
-    let r = server
-        .handle(request(&method, &url, headers, body.unwrap_or_default()))
-        .await;
-    let text_ = String::from_utf8_lossy(r.body()).trim().to_owned();
-    let resp = Resp {
-        status: r.status().as_u16(),
-        content_type: r
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .map_or("", |v| v.to_str().unwrap_or("?"))
-            .to_owned(),
-        json: serde_json::from_str(&text_).ok(),
-        text: text_,
-    };
-    tracker.note(&method, &path, &resp);
+    let (method, path) = (req.method().to_string(), req.uri().path().to_owned());
+    let r = server.handle(req).await;
+    let (status, ct) = (r.status().as_u16(), r.headers().get(header::CONTENT_TYPE));
+    let ct = ct.map_or("", |v| v.to_str().unwrap());
+    let body = String::from_utf8_lossy(r.body()).trim().to_owned();
+    let doc = serde_json::from_str::<Value>(&body);
+    let look = |p: &str| doc.as_ref().ok().and_then(|d| resolve(d, p));
+    track(made, &method, &path, status, look("/id"));
 
     let (mut problems, mut adv) = (Vec::new(), Vec::new());
-    let allowed: Vec<u64> = match &step["status"] {
-        Value::Null => vec![200],
-        Value::Array(a) => a.iter().filter_map(Value::as_u64).collect(),
-        v => v.as_u64().into_iter().collect(),
-    };
-    let status_ok = allowed.contains(&u64::from(resp.status));
+    let want = step.get("status").unwrap_or(&json!(200)).clone();
+    let status_ok = want == status || listed(&want, &status.into());
     if !status_ok {
-        let want = if allowed.len() == 1 {
-            allowed[0].to_string()
-        } else {
-            format!("{allowed:?}")
-        };
-        problems.push(format!("status: expected {want}, got {}", resp.status));
+        problems.push(format!("status: expected {want}, got {status}"));
     }
     if let Some(pref) = step["prefer_status"]
         .as_u64()
-        .filter(|p| status_ok && *p != u64::from(resp.status))
+        .filter(|p| status_ok && *p != u64::from(status))
     {
-        adv.push(format!("status: {pref} preferred, got {}", resp.status));
+        adv.push(format!("status: {pref} preferred, got {status}"));
     }
-    // Content-Type of any response that carries a body
-    let ct_want = step
+    // the media type of any response that carries a body (`"content_type": null` skips this)
+    let media_type = ct.split(';').next().unwrap().trim().to_lowercase();
+    let mismatch = |w: &&str| !body.is_empty() && media_type != w.to_lowercase();
+    if let Some(want) = step
         .get("content_type")
-        .map_or(Some(SCIM), |v| v.as_str().filter(|s| !s.is_empty()));
-    let media_type = resp
-        .content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_lowercase();
-    if let Some(want) = ct_want.filter(|w| !resp.text.is_empty() && media_type != w.to_lowercase())
+        .map_or(Some(SCIM), Value::as_str)
+        .filter(mismatch)
     {
-        let got = if resp.content_type.is_empty() {
-            "<none>"
-        } else {
-            &resp.content_type
-        };
-        let msg = format!("Content-Type: expected {want}, got {got}");
-        if is_true(&step["content_type_advisory"]) {
-            adv.push(msg)
-        } else {
-            problems.push(msg)
-        }
+        let msg = format!("Content-Type: expected {want}, got {ct:?}");
+        [&mut problems, &mut adv][usize::from(step["content_type_advisory"] == true)].push(msg);
     }
-    let non_empty = |v: &Value| v.as_object().is_some_and(|m| !m.is_empty());
-    if (non_empty(&asserts) || non_empty(&step["capture"])) && resp.json.is_none() && status_ok {
-        problems.push(match serde_json::from_str::<Value>(&resp.text) {
-            Err(e) if !resp.text.is_empty() => {
-                format!("body: expected JSON, got unparseable ({e})")
-            }
-            _ => "body: expected JSON, got an empty body".to_owned(),
-        });
+    let need_json = [&checks, &step["capture"]]
+        .iter()
+        .any(|v| v.as_object().is_some_and(|m| !m.is_empty()));
+    if let (Err(e), true) = (&doc, need_json && status_ok) {
+        problems.push(format!("body: expected JSON, got {body:?} ({e})"));
     }
-    let look = |p: &str| resp.json.as_ref().and_then(|d| resolve(d, p));
     if status_ok || problems.is_empty() {
-        for (out, checks) in [(&mut problems, &asserts), (&mut adv, &advis)] {
+        for (out, checks) in [(&mut problems, &checks), (&mut adv, &advisory)] {
             for (p, exp) in checks.as_object().into_iter().flatten() {
                 out.extend(check_expectation(look(p), exp).map(|why| format!("{p}: {why}")));
             }
@@ -623,91 +345,80 @@ async fn run_step(
     }
     for (var, p) in step["capture"].as_object().into_iter().flatten() {
         match look(&text(p)).filter(|v| !v.is_null()) {
-            Some(v) => drop(vars.0.insert(var.clone(), v.clone())),
-            None => problems.push(format!("capture {var} <- {}: nothing there", text(p))),
+            Some(v) => _ = vars.insert(var.clone(), v.clone()),
+            None => problems.push(format!("capture {var} <- {p}: nothing there")),
         }
     }
-    Outcome {
-        blocked: false,
+    let shown: String = body.replace('\n', " ").chars().take(300).collect();
+    (
         problems,
         adv,
-        resp: Some(resp),
-    }
+        Some(format!("\n      response {status}: {shown}")),
+    )
+}
+
+/// The outcome of one scenario: run.py's counters (a BLOCKED step counts as failed; advisory
+/// steps and checks are never counted), and the report of each failing step.
+#[derive(Debug, Default)]
+pub(crate) struct Report {
+    pub(crate) passed: usize,
+    pub(crate) failed: usize,
+    pub(crate) adv_passed_steps: usize,
+    pub(crate) adv_failed_steps: usize,
+    pub(crate) adv_notes: usize,
+    pub(crate) failures: Vec<String>,
+}
+
+fn lines(prefix: &str, problems: &[String]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("\n      - {prefix}{p}"))
+        .collect()
 }
 
 /// Replays one scenario on `server` as run.py does (printing its report lines to stderr), then
 /// deletes what the scenario created and did not delete: groups first, then users.
 pub(crate) async fn replay(server: &ScimServer, scen: &Value) -> Report {
-    let name = text(&scen["name"]);
-    let (mut vars, mut tracker) = (Vars::new(), Tracker::default());
-    let mut rep = Report {
-        name: name.clone(),
-        ..Report::default()
-    };
-    if let Some(k) = scen.as_object().and_then(|m| {
-        m.keys()
-            .find(|k| !["name", "description", "steps"].contains(&k.as_str()))
-    }) {
-        panic!("[{name}] scenario key {k:?} is not supported by this port");
-    }
-    eprintln!(
-        "{}",
-        format!("== {name}: {}", text(&scen["description"])).trim_end()
-    );
-    for step in scen["steps"].as_array().into_iter().flatten() {
-        if let Some(k) = step
-            .as_object()
-            .and_then(|m| m.keys().find(|k| !STEP_KEYS.contains(&k.as_str())))
-        {
-            panic!("[{name}] step key {k:?} is not supported by this port");
-        }
-        let o = run_step(server, step, &mut vars, &mut tracker).await;
-        let tag = if o.blocked { "BLOCKED" } else { "FAIL" };
-        match (o.problems.is_empty(), is_true(&step["advisory_step"])) {
+    let (name, mut vars, mut made) = (text(&scen["name"]), new_vars(), Made::new());
+    let mut rep = Report::default();
+    eprintln!("== {name}: {}", text(&scen["description"]));
+    for step in scen["steps"].as_array().unwrap() {
+        let keys = step.as_object().unwrap().keys();
+        let unknown = keys.filter(|k| !STEP_KEYS.split_whitespace().any(|s| s == *k));
+        unknown.for_each(|k| panic!("step key {k:?} is not supported by this port"));
+        let (problems, adv, response) = run_step(server, step, &mut vars, &mut made).await;
+        let [n, m, p, s] = ["name", "method", "path", "source"].map(|k| text(&step[k]));
+        let head = format!("[{name}] {n}  ({m} {p})\n      source: {s}");
+        let tag = response.as_ref().map_or("BLOCKED", |_| "FAIL");
+        match (problems.is_empty(), step["advisory_step"] == true) {
             (true, true) => rep.adv_passed_steps += 1,
             (true, false) => rep.passed += 1,
             (false, true) => {
                 rep.adv_failed_steps += 1;
-                let tag = tag.to_lowercase();
-                let notes: Vec<_> = o
-                    .problems
-                    .iter()
-                    .map(|p| format!("advisory step {tag}: {p}"))
-                    .collect();
-                eprint!("{}", block("NOTE", &name, step, &notes, None));
+                let prefix = format!("advisory step {}: ", tag.to_lowercase());
+                eprintln!("NOTE {head}{}", lines(&prefix, &problems));
             }
             (false, false) => {
                 rep.failed += 1;
-                rep.failures
-                    .push(block(tag, &name, step, &o.problems, o.resp.as_ref()));
-                eprint!("{}", rep.failures[rep.failures.len() - 1]);
+                let response = response.unwrap_or_default();
+                let report = format!("{tag} {head}{}{response}", lines("", &problems));
+                eprintln!("{report}");
+                rep.failures.push(report);
             }
         }
-        if !o.adv.is_empty() {
-            rep.adv_notes += o.adv.len();
-            let notes: Vec<_> = o.adv.iter().map(|a| format!("advisory: {a}")).collect();
-            eprint!("{}", block("NOTE", &name, step, &notes, None));
+        if !adv.is_empty() {
+            rep.adv_notes += adv.len();
+            eprintln!("NOTE {head}{}", lines("advisory: ", &adv));
         }
     }
-    let mut left: Vec<_> = tracker
-        .created
-        .iter()
-        .filter(|c| !tracker.deleted.contains(c))
-        .collect();
-    left.sort_by_key(|(coll, _)| coll != "Groups");
-    for (coll, id) in left {
-        let url = format!("{}/{coll}/{}", &BASE[ORIGIN.len()..], quote(id, false));
-        let req = request(
-            "DELETE",
-            &url,
-            base_headers(Some(format!("Bearer {TOKEN}"))),
-            Vec::new(),
-        );
-        server.handle(req).await;
+    made.sort_by_key(|(coll, _)| coll != "Groups");
+    for (coll, id) in made {
+        let url = format!("{PATH}/{coll}/{}", quote(&id, false));
+        server
+            .handle(request("DELETE", &url, None, Map::new()))
+            .await;
     }
-    eprintln!(
-        "   {} passed, {} failed in this scenario",
-        rep.passed, rep.failed
-    );
+    let (passed, failed) = (rep.passed, rep.failed);
+    eprintln!("   {passed} passed, {failed} failed in this scenario");
     rep
 }
