@@ -1,10 +1,8 @@
-//! The Entra ID conformance replay: `tests/data/entra_scenarios.json` (a verbatim copy of
-//! `shared/conformance/entra/scenarios.json`) run in-process through [`ScimServer::handle`] with
-//! the semantics of the Python runner beside the original (`run.py`), as far as the scenarios use
-//! them: what they do not use panics, naming it. Unlike run.py, objects are `serde_json` maps with
-//! sorted keys (bodies go out sorted; the server parses them into the same maps), plain
-//! expectations use `serde_json` equality (`1 != true` as in run.py, but also `1 != 1.0`), `$regex`
-//! is the `regex` crate's syntax, and an unmet check reads `expected <operator> <arg>, got <value>`.
+//! The Entra ID replay: `tests/data/entra_scenarios.json` run through [`ScimServer::handle`] with
+//! the semantics of `shared/conformance/entra/run.py`, as far as the scenarios use them (what they
+//! do not use panics, naming it). Unlike run.py, objects have sorted keys (the server parses bodies
+//! into such maps anyway), plain expectations use `serde_json` equality (`1 != true`, but also
+//! `1 != 1.0`), `$regex` is the `regex` crate's syntax, and checks read `expected <op> <arg>, …`.
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -13,17 +11,15 @@ use regex::{Captures, Regex};
 use scim_http::{BearerTokens, InMemoryStore, ScimServer};
 use serde_json::{Map, Value, json};
 
-/// The Secret Token the test servers accept.
+/// The Secret Token the test servers accept, and their Tenant URL (`${base}`, `public_url`).
 pub(crate) const TOKEN: &str = "entra-replay-secret-token";
-/// The Tenant URL (`${base}`) and the server's `public_url`; requests go to [`PATH`] under it.
 pub(crate) const BASE: &str = "http://localhost/scim/v2";
 pub(crate) const PATH: &str = "/scim/v2";
 /// `Basic ` + base64(`admin:` + [`TOKEN`]), what run.py sends for `"auth": "basic"`.
 const BASIC: &str = "Basic YWRtaW46ZW50cmEtcmVwbGF5LXNlY3JldC10b2tlbg==";
 const SCIM: &str = "application/scim+json";
 const SCIM_UTF8: &str = "application/scim+json; charset=utf-8";
-/// The step keys ported: all of run.py's but `raw_body` (no scenario uses it, nor the scenario
-/// keys `vars` and `cleanup`).
+/// All of run.py's step keys but `raw_body` (unused, as are the scenario keys `vars`, `cleanup`).
 const STEP_KEYS: &str = "name source method path auth query_encoding headers body status \
     prefer_status content_type content_type_advisory assert advisory capture advisory_step";
 static VAR: LazyLock<Regex> =
@@ -37,12 +33,6 @@ pub(crate) fn load_scenarios() -> Vec<Value> {
     let text = std::fs::read_to_string(format!("{dir}/tests/data/entra_scenarios.json"));
     let mut doc: Value = serde_json::from_str(&text.unwrap()).unwrap();
     serde_json::from_value(doc["scenarios"].take()).unwrap()
-}
-
-/// The steps run.py counts in `N passed, M failed`: all but the advisory ones.
-pub(crate) fn counted_steps(scen: &Value) -> usize {
-    let steps = scen["steps"].as_array().unwrap();
-    steps.iter().filter(|s| s["advisory_step"] != true).count()
 }
 
 /// A new server over an empty [`InMemoryStore`], accepting [`TOKEN`], serving [`BASE`].
@@ -59,7 +49,6 @@ fn text(v: &Value) -> String {
 
 /// run.py's variables: `${sfx}`, `${base}`, `${uuid:NAME}` (fixed per scenario), captured ones.
 pub(crate) type Vars = HashMap<String, Value>;
-
 pub(crate) fn new_vars() -> Vars {
     let sfx = &uuid::Uuid::new_v4().simple().to_string()[..8];
     HashMap::from([("sfx".into(), sfx.into()), ("base".into(), BASE.into())])
@@ -118,18 +107,16 @@ fn get_key<'a>(node: &'a Value, key: &str) -> Option<&'a Value> {
 /// and `name[key=value]`, the first element of `name` whose `key` equals `value` ignoring case.
 pub(crate) fn resolve<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
     assert!(path.starts_with('/'), "path {path:?} must start with '/'");
-    path.split('/')
-        .skip(1)
-        .try_fold(doc, |node, seg| match SELECTOR.captures(seg) {
-            Some(c) => {
-                let w = c[3].to_lowercase();
-                let hit =
-                    |el: &&Value| get_key(el, &c[2]).is_some_and(|g| text(g).to_lowercase() == w);
-                get_key(node, &c[1])?.as_array()?.iter().find(hit)
-            }
-            None if node.is_array() => node.get(seg.parse::<usize>().ok()?),
-            None => get_key(node, seg),
-        })
+    let mut segments = path.split('/').skip(1);
+    segments.try_fold(doc, |node, seg| match SELECTOR.captures(seg) {
+        Some(c) => {
+            let w = c[3].to_lowercase();
+            let hit = |e: &&Value| get_key(e, &c[2]).is_some_and(|g| text(g).to_lowercase() == w);
+            get_key(node, &c[1])?.as_array()?.iter().find(hit)
+        }
+        None if node.is_array() => node.get(seg.parse::<usize>().ok()?),
+        None => get_key(node, seg),
+    })
 }
 
 /// A value as JSON (keys sorted), or `<absent>`; run.py also cuts it at 160 characters.
@@ -143,11 +130,6 @@ fn subset(want: &Value, got: Option<&Value>) -> bool {
         return got == Some(want);
     };
     got.is_some_and(|g| g.is_object() && m.iter().all(|(k, w)| subset(w, get_key(g, k))))
-}
-
-/// `list` is an array holding `v`.
-fn listed(list: &Value, v: &Value) -> bool {
-    list.as_array().is_some_and(|l| l.contains(v))
 }
 
 /// run.py's `check_expectation`, for the operators the scenarios use: `None` when `got`
@@ -172,7 +154,7 @@ pub(crate) fn check_expectation(got: Option<&Value>, exp: &Value) -> Option<Stri
             "$optional" => true,
             "$absent" => got.is_none() == t,
             "$empty" => got.is_none_or(|v| empty.contains(v)) == t,
-            "$in" => got.is_some_and(|v| listed(arg, v)),
+            "$in" => got.is_some_and(|v| arg.as_array().is_some_and(|l| l.contains(v))),
             "$len" => list.is_some_and(|l| arg.as_u64() == Some(l.len() as u64)),
             "$gte" => number.zip(arg.as_f64()).is_some_and(|(n, min)| n >= min),
             "$contains" => has(arg),
@@ -223,12 +205,7 @@ fn quote(s: &str, plus: bool) -> String {
 
 /// A request with run.py's headers (`Accept`, `Authorization` with the valid token, and
 /// `Content-Type` when there is a body), then the `extra` ones (`null` removes one).
-fn request(
-    method: &str,
-    url: &str,
-    body: Option<Value>,
-    extra: Map<String, Value>,
-) -> Request<Vec<u8>> {
+fn request(method: &str, url: &str, body: Option<Value>, extra: Headers) -> Request<Vec<u8>> {
     let (auth, ct) = (format!("Bearer {TOKEN}"), body.as_ref().map(|_| SCIM_UTF8));
     let h = json!({"Host": "localhost", "Accept": SCIM, "Authorization": auth, "Content-Type": ct});
     let mut h = h.as_object().unwrap().clone();
@@ -237,27 +214,19 @@ fn request(
     for (k, v) in h.iter().filter(|(_, v)| !v.is_null()) {
         req = req.header(k, text(v));
     }
-    req.body(body.map_or_else(Vec::new, |b| b.to_string().into()))
-        .unwrap()
+    let body = body.map_or_else(Vec::new, |b| b.to_string().into_bytes());
+    req.body(body).unwrap()
 }
 
-/// A `GET` with the valid token: the response's JSON.
-pub(crate) async fn get(server: &ScimServer, path: &str) -> Value {
-    let resp = server
-        .handle(request("GET", &target(path, None), None, Map::new()))
-        .await;
-    serde_json::from_slice(resp.body()).unwrap()
-}
+type Headers = Map<String, Value>;
 
 /// A step's request, with the variables substituted, and its checks and advisory checks.
 fn prepare(step: &Value, vars: &mut Vars) -> Result<(Request<Vec<u8>>, Value, Value), String> {
     let path = text(&subst(vars, &step["path"])?);
     let body = step.get("body").map(|b| subst(vars, b)).transpose()?;
     let headers = subst(vars, &step["headers"])?;
-    let (checks, advisory) = (
-        subst(vars, &step["assert"])?,
-        subst(vars, &step["advisory"])?,
-    );
+    let checks = subst(vars, &step["assert"])?;
+    let advisory = subst(vars, &step["advisory"])?;
     let auth = match step["auth"].as_str().unwrap_or("valid") {
         "valid" => format!("Bearer {TOKEN}").into(),
         "wrong" => format!("Bearer {TOKEN}-wrong-{}", text(&vars["sfx"])).into(),
@@ -275,19 +244,7 @@ fn prepare(step: &Value, vars: &mut Vars) -> Result<(Request<Vec<u8>>, Value, Va
 /// (collection, id) of what a scenario created with `POST` and has not deleted.
 type Made = Vec<(String, String)>;
 
-fn track(made: &mut Made, method: &str, path: &str, status: u16, id: Option<&Value>) {
-    let parts: Vec<&str> = path[PATH.len()..].trim_matches('/').split('/').collect();
-    match (method, &parts[..], status, id.and_then(Value::as_str)) {
-        ("POST", [c @ ("Users" | "Groups")], 201, Some(id)) => made.push(((*c).into(), id.into())),
-        ("DELETE", [c @ ("Users" | "Groups"), id], 200 | 204 | 404, _) => {
-            made.retain(|(cc, ii)| (cc.as_str(), ii.as_str()) != (*c, *id));
-        }
-        _ => {}
-    }
-}
-
-/// (problems, advisory problems, the report's response line: none when the step is BLOCKED on a
-/// variable no earlier step captured).
+/// (problems, advisory problems, the response line of a report: none when BLOCKED).
 type Outcome = (Vec<String>, Vec<String>, Option<String>);
 
 async fn run_step(server: &ScimServer, step: &Value, vars: &mut Vars, made: &mut Made) -> Outcome {
@@ -305,34 +262,35 @@ async fn run_step(server: &ScimServer, step: &Value, vars: &mut Vars, made: &mut
     let body = String::from_utf8_lossy(r.body()).trim().to_owned();
     let doc = serde_json::from_str::<Value>(&body);
     let look = |p: &str| doc.as_ref().ok().and_then(|d| resolve(d, p));
-    track(made, &method, &path, status, look("/id"));
-
+    let parts: Vec<&str> = path[PATH.len()..].trim_matches('/').split('/').collect();
+    let id = look("/id").and_then(Value::as_str);
+    match (method.as_str(), &parts[..], status, id) {
+        ("POST", [c @ ("Users" | "Groups")], 201, Some(id)) => made.push(((*c).into(), id.into())),
+        ("DELETE", [c @ ("Users" | "Groups"), id], 200 | 204 | 404, _) => {
+            made.retain(|(cc, ii)| (cc.as_str(), ii.as_str()) != (*c, *id));
+        }
+        _ => {}
+    }
     let (mut problems, mut adv) = (Vec::new(), Vec::new());
     let want = step.get("status").unwrap_or(&json!(200)).clone();
-    let status_ok = want == status || listed(&want, &status.into());
+    let status_ok = want == status || want.as_array().is_some_and(|l| l.contains(&status.into()));
     if !status_ok {
         problems.push(format!("status: expected {want}, got {status}"));
     }
-    if let Some(pref) = step["prefer_status"]
-        .as_u64()
-        .filter(|p| status_ok && *p != u64::from(status))
-    {
+    let pref = step["prefer_status"].as_u64();
+    if let Some(pref) = pref.filter(|p| status_ok && *p != u64::from(status)) {
         adv.push(format!("status: {pref} preferred, got {status}"));
     }
     // the media type of any response that carries a body (`"content_type": null` skips this)
     let media_type = ct.split(';').next().unwrap().trim().to_lowercase();
     let mismatch = |w: &&str| !body.is_empty() && media_type != w.to_lowercase();
-    if let Some(want) = step
-        .get("content_type")
-        .map_or(Some(SCIM), Value::as_str)
-        .filter(mismatch)
-    {
+    let ct_want = step.get("content_type").map_or(Some(SCIM), Value::as_str);
+    if let Some(want) = ct_want.filter(mismatch) {
         let msg = format!("Content-Type: expected {want}, got {ct:?}");
         [&mut problems, &mut adv][usize::from(step["content_type_advisory"] == true)].push(msg);
     }
-    let need_json = [&checks, &step["capture"]]
-        .iter()
-        .any(|v| v.as_object().is_some_and(|m| !m.is_empty()));
+    let non_empty = |v: &Value| v.as_object().is_some_and(|m| !m.is_empty());
+    let need_json = non_empty(&checks) || non_empty(&step["capture"]);
     if let (Err(e), true) = (&doc, need_json && status_ok) {
         problems.push(format!("body: expected JSON, got {body:?} ({e})"));
     }
@@ -350,15 +308,11 @@ async fn run_step(server: &ScimServer, step: &Value, vars: &mut Vars, made: &mut
         }
     }
     let shown: String = body.replace('\n', " ").chars().take(300).collect();
-    (
-        problems,
-        adv,
-        Some(format!("\n      response {status}: {shown}")),
-    )
+    let response = format!("\n      response {status}: {shown}");
+    (problems, adv, Some(response))
 }
 
-/// The outcome of one scenario: run.py's counters (a BLOCKED step counts as failed; advisory
-/// steps and checks are never counted), and the report of each failing step.
+/// run.py's counters (BLOCKED counts as failed; advisory ones never count), failing steps' reports.
 #[derive(Debug, Default)]
 pub(crate) struct Report {
     pub(crate) passed: usize,
@@ -369,11 +323,8 @@ pub(crate) struct Report {
     pub(crate) failures: Vec<String>,
 }
 
-fn lines(prefix: &str, problems: &[String]) -> String {
-    problems
-        .iter()
-        .map(|p| format!("\n      - {prefix}{p}"))
-        .collect()
+fn lines(pre: &str, l: &[String]) -> String {
+    l.iter().map(|p| format!("\n      - {pre}{p}")).collect()
 }
 
 /// Replays one scenario on `server` as run.py does (printing its report lines to stderr), then
@@ -383,9 +334,10 @@ pub(crate) async fn replay(server: &ScimServer, scen: &Value) -> Report {
     let mut rep = Report::default();
     eprintln!("== {name}: {}", text(&scen["description"]));
     for step in scen["steps"].as_array().unwrap() {
+        let known = |k: &&String| STEP_KEYS.split_whitespace().any(|s| s == *k);
         let keys = step.as_object().unwrap().keys();
-        let unknown = keys.filter(|k| !STEP_KEYS.split_whitespace().any(|s| s == *k));
-        unknown.for_each(|k| panic!("step key {k:?} is not supported by this port"));
+        let unknown: Vec<_> = keys.filter(|k| !known(k)).collect();
+        assert!(unknown.is_empty(), "unported step keys {unknown:?}");
         let (problems, adv, response) = run_step(server, step, &mut vars, &mut made).await;
         let [n, m, p, s] = ["name", "method", "path", "source"].map(|k| text(&step[k]));
         let head = format!("[{name}] {n}  ({m} {p})\n      source: {s}");
@@ -414,9 +366,8 @@ pub(crate) async fn replay(server: &ScimServer, scen: &Value) -> Report {
     made.sort_by_key(|(coll, _)| coll != "Groups");
     for (coll, id) in made {
         let url = format!("{PATH}/{coll}/{}", quote(&id, false));
-        server
-            .handle(request("DELETE", &url, None, Map::new()))
-            .await;
+        let req = request("DELETE", &url, None, Map::new());
+        server.handle(req).await;
     }
     let (passed, failed) = (rep.passed, rep.failed);
     eprintln!("   {passed} passed, {failed} failed in this scenario");
