@@ -1,73 +1,57 @@
-//! Replays the Microsoft Entra ID provisioning conformance scenarios
-//! (`shared/conformance/entra/scenarios.json`) in-process through `ScimServer::handle`, with the
-//! semantics of the Python runner next to them (`run.py`): one test per scenario, each on a new
-//! server over an empty `InMemoryStore`, and one test that runs them all and checks the totals.
+//! Replays the Microsoft Entra ID provisioning conformance scenarios (`tests/data/`, a copy of
+//! `shared/conformance/entra/scenarios.json`) in-process through `ScimServer::handle`, with the
+//! semantics of the Python runner beside the original (`run.py`): one test per scenario, each on a
+//! new server over an empty `InMemoryStore`, and one test that runs them all on one server, as
+//! run.py does, and checks the totals and that cleanup left nothing behind.
 //!
-//! Failing steps are printed as run.py prints them (scenario, step, source, every unmet check,
-//! the first 300 characters of the response); advisory notes are printed and never fail a test.
-//! Set `ENTRA_REPLAY_VERBOSE=1` to also print every request and passing step, and run with
-//! `--nocapture` to see the output of passing tests.
+//! Failing steps are printed as run.py prints them (scenario, step, source, every unmet check, the
+//! first 300 characters of the response); advisory notes are printed and never fail a test. Run
+//! with `--nocapture` to see the output of passing tests.
 #![cfg(feature = "memory")]
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod support;
 
-use support::{
-    J, ScenarioReport, counted_steps, load_scenarios, replay_on_fresh_server, scenario_name,
-    scenarios,
-};
+use serde_json::{Value, json};
+use support::{Report, check_expectation, load_scenarios, resolve, target};
 
 /// What run.py counts over the whole file: 149 steps, less 12 advisory steps.
 const EXPECTED_COUNTED_STEPS: usize = 137;
 
-fn find<'a>(doc: &'a J, name: &str) -> &'a J {
-    scenarios(doc)
-        .iter()
-        .find(|s| scenario_name(s) == name)
-        .ok_or_else(|| format!("no scenario {name:?} in scenarios.json"))
-        .unwrap()
+/// The steps run.py counts in `N passed, M failed`: all but the advisory ones.
+fn counted_steps(scen: &Value) -> usize {
+    let steps = scen["steps"].as_array().unwrap();
+    steps.iter().filter(|s| s["advisory_step"] != true).count()
 }
 
-fn failure_message(reports: &[ScenarioReport]) -> String {
-    let mut msg = String::new();
-    for r in reports {
-        for f in &r.failures {
-            msg.push_str(f);
-        }
-    }
-    for r in reports {
-        msg.push_str(&format!(
-            "   {}: {} passed, {} failed\n",
-            r.name, r.passed, r.failed
-        ));
-    }
-    msg
+/// Every failing step's report: scenario, step, source, unmet checks, start of the response.
+fn failure_message(reports: &[Report]) -> String {
+    let failures = reports.iter().flat_map(|r| &r.failures);
+    failures.map(|f| format!("{f}\n")).collect()
 }
 
 async fn replay_one(name: &str) {
-    let doc = load_scenarios();
-    let scen = find(&doc, name);
-    let report = replay_on_fresh_server(scen).await;
+    let scen = load_scenarios().into_iter().find(|s| s["name"] == name);
+    let scen = scen.unwrap_or_else(|| panic!("no scenario {name:?} in entra_scenarios.json"));
+    let report = support::replay(&support::fresh_server(), &scen).await;
+    let counted = report.passed + report.failed;
     assert_eq!(
-        report.counted(),
-        counted_steps(scen),
+        counted,
+        counted_steps(&scen),
         "every counted step of {name} ran"
     );
-    assert_eq!(
+    assert!(
+        report.failed == 0,
+        "{} of {counted} counted steps of {name} failed:\n{}",
         report.failed,
-        0,
-        "{} of {} counted steps of {name} failed:\n{}",
-        report.failed,
-        report.counted(),
         failure_message(std::slice::from_ref(&report))
     );
 }
 
 macro_rules! scenario_tests {
     ($($test:ident => $name:literal,)*) => {
-        /// Every scenario of scenarios.json, in file order.
+        /// Every scenario of the file, in file order.
         const SCENARIOS: &[&str] = &[$($name),*];
-
         $(
             #[tokio::test]
             async fn $test() {
@@ -96,149 +80,136 @@ scenario_tests! {
 
 #[test]
 fn the_tests_cover_every_scenario() {
-    let doc = load_scenarios();
-    let names: Vec<String> = scenarios(&doc).iter().map(scenario_name).collect();
+    let scens = load_scenarios();
+    let names: Vec<&str> = scens.iter().filter_map(|s| s["name"].as_str()).collect();
     assert_eq!(
         names, SCENARIOS,
-        "scenarios.json and the per-scenario tests disagree"
+        "the scenario file and the per-scenario tests disagree"
     );
-    let counted: usize = scenarios(&doc).iter().map(counted_steps).sum();
+    let counted: usize = scens.iter().map(counted_steps).sum();
     assert_eq!(
         counted, EXPECTED_COUNTED_STEPS,
         "run.py would count this many steps"
     );
 }
 
-/// run.py over the whole file: `N passed, M failed` must be `137 passed, 0 failed`.
+/// run.py over the whole file, on one server: `137 passed, 0 failed`, and nothing left behind.
 #[tokio::test]
 async fn all_scenarios() {
-    let doc = load_scenarios();
+    let server = support::fresh_server();
     let mut reports = Vec::new();
-    for scen in scenarios(&doc) {
-        reports.push(replay_on_fresh_server(scen).await);
+    for scen in load_scenarios() {
+        reports.push(support::replay(&server, &scen).await);
     }
-    let sum = |f: fn(&ScenarioReport) -> usize| reports.iter().map(f).sum::<usize>();
+    let sum = |f: fn(&Report) -> usize| reports.iter().map(f).sum::<usize>();
     let (passed, failed) = (sum(|r| r.passed), sum(|r| r.failed));
-    eprintln!();
     eprintln!(
-        "advisory: {} advisory steps passed, {} advisory steps not met, {} advisory checks not met (none of these are counted)",
+        "\nadvisory: {} advisory steps passed, {} advisory steps not met, {} advisory checks not met (none of these are counted)",
         sum(|r| r.adv_passed_steps),
         sum(|r| r.adv_failed_steps),
         sum(|r| r.adv_notes)
     );
     eprintln!("{passed} passed, {failed} failed");
     assert_eq!(passed + failed, EXPECTED_COUNTED_STEPS, "counted steps run");
-    assert_eq!(
-        failed,
-        0,
+    assert!(
+        failed == 0,
         "{failed} of {} counted steps failed:\n{}",
         passed + failed,
         failure_message(&reports)
     );
+    for coll in ["Users", "Groups"] {
+        let get = http::Request::get(format!("{}/{coll}", support::PATH));
+        let get = get.header("Authorization", format!("Bearer {}", support::TOKEN));
+        let resp = server.handle(get.body(Vec::new()).unwrap()).await;
+        let list: Value = serde_json::from_slice(resp.body()).unwrap();
+        assert_eq!(
+            list["totalResults"], 0,
+            "cleanup left {coll} behind: {list}"
+        );
+    }
 }
 
 #[test]
 fn runner_helpers_behave_like_run_py() {
-    use support::{Vars, build_url, check_expectation, quote, regex::Regex, resolve};
-
-    // query encoding: quote_plus by default, %20 with "percent", untouched with "raw"
+    // query encoding: quote_plus by default, %20 with "percent"
     let path = "/Users?filter=userName eq \"a+b@x\"&count=1";
+    let want = "/scim/v2/Users?filter=userName+eq+%22a%2Bb%40x%22&count=1";
+    assert_eq!(target(path, None), want);
     assert_eq!(
-        build_url("http://h/scim/v2/", path, "plus"),
-        "http://h/scim/v2/Users?filter=userName+eq+%22a%2Bb%40x%22&count=1"
+        target(path, Some("percent")),
+        want.replace("+eq+", "%20eq%20")
     );
-    assert_eq!(
-        build_url("http://h/scim/v2", path, "percent"),
-        "http://h/scim/v2/Users?filter=userName%20eq%20%22a%2Bb%40x%22&count=1"
-    );
-    assert_eq!(
-        build_url("http://h/b", path, "raw"),
-        format!("http://h/b{path}")
-    );
-    assert_eq!(quote("é/~", false), "%C3%A9%2F~");
 
-    // variables: one variable keeps its JSON type; filters; BLOCKED on unknown names
-    let mut vars = Vars::new("http://h/b", "t");
-    vars.values
-        .insert("n".to_owned(), J::parse("[1, true]").unwrap());
-    vars.values
-        .insert("s".to_owned(), J::Str("aB c".to_owned()));
-    let got =
-        vars.subst(&J::parse(r#"{"${s}": "${n}", "x": "<${s|upper}|${s|urlencode}>"}"#).unwrap());
-    let got = support::dumps(&got.unwrap(), true, false);
-    assert_eq!(got, r#"{"aB c": [1, true], "x": "<AB C|aB%20c>"}"#);
-    let u1 = vars.subst(&J::Str("${uuid:a}".to_owned())).unwrap();
-    let u2 = vars.subst(&J::Str("${uuid:a}".to_owned())).unwrap();
-    assert_eq!(support::py_str(&u1), support::py_str(&u2));
-    assert_eq!(support::py_str(&u1).len(), 36);
-    assert!(vars.subst(&J::Str("a ${nope} b".to_owned())).is_err());
+    // variables: one variable keeps its JSON type; filters; a fixed uuid per name; BLOCKED
+    let mut vars = support::new_vars();
+    vars.insert("n".to_owned(), json!([1, true]));
+    vars.insert("s".to_owned(), json!("aB c"));
+    let mut subst = |v: Value| support::subst(&mut vars, &v);
+    let got = subst(json!({"${s}": "${n}", "x": "<${s|upper}|${s}>"})).unwrap();
+    assert_eq!(got, json!({"aB c": [1, true], "x": "<AB C|aB c>"}));
+    let u = subst(json!(["${uuid:a}", "${uuid:a}", "${uuid:b}", "${base}"])).unwrap();
+    assert!(u[0] == u[1] && u[0] != u[2] && u[0].as_str().unwrap().len() == 36);
+    assert_eq!(u[3], support::BASE);
+    assert_eq!(subst(json!("a ${nope} b")), Err("nope".to_owned()));
 
-    // paths: selectors, case-insensitive keys, URN keys, indexes
-    let doc = J::parse(
-        r#"{"Emails": [{"type": "home", "value": "h"}, {"type": "Work", "value": "w", "primary": true}],
-            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"manager": {"value": "m"}},
-            "Resources": [{"id": "a"}, {"id": "b"}]}"#,
-    )
-    .unwrap();
-    let at = |p: &str| resolve(&doc, p).unwrap().map(support::py_str);
-    assert_eq!(at("/emails[type=work]/value").as_deref(), Some("w"));
-    assert_eq!(at("/emails[primary=TRUE]/value").as_deref(), Some("w"));
+    // paths: selectors (ignoring case), case-insensitive keys, URN keys, indexes
+    let doc = json!({
+        "Emails": [{"type": "home", "value": "h"}, {"type": "Work", "value": "w"}],
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"manager": {"value": "m"}},
+        "Resources": [{"id": "a"}, {"id": "b"}],
+    });
+    let at = |p: &str| resolve(&doc, p).and_then(Value::as_str);
+    assert_eq!(at("/emails[type=work]/value"), Some("w"));
     assert_eq!(
-        at("/urn:ietf:params:scim:schemas:extension:enterprise:2.0:User/manager/value").as_deref(),
+        at("/urn:ietf:params:scim:schemas:extension:enterprise:2.0:User/manager/value"),
         Some("m")
     );
-    assert_eq!(at("/Resources/-1/id").as_deref(), Some("b"));
-    assert_eq!(at("/Resources[id=c]"), None);
-    assert_eq!(at("/Resources/2"), None);
+    assert_eq!(
+        (at("/Resources/0/id"), at("/Resources/1/id")),
+        (Some("a"), Some("b"))
+    );
+    assert_eq!(
+        (
+            resolve(&doc, "/Resources[id=c]"),
+            resolve(&doc, "/Resources/2")
+        ),
+        (None, None)
+    );
 
     // expectations
-    let check = |got: &str, exp: &str| {
-        let got = if got.is_empty() {
-            None
-        } else {
-            Some(J::parse(got).unwrap())
-        };
-        check_expectation(got.as_ref(), &J::parse(exp).unwrap())
-    };
-    assert!(check("1", "true").is_some(), "1 != true");
-    assert!(check("1", "1.0").is_none());
-    assert!(check("", r#"{"$optional": true, "$len": 0}"#).is_none());
-    assert!(check("[]", r#"{"$optional": true, "$len": 0}"#).is_none());
-    assert!(check("null", r#"{"$empty": true}"#).is_none());
+    let check = |got: Option<Value>, exp: Value| check_expectation(got.as_ref(), &exp);
+    assert!(check(Some(json!(1)), json!(true)).is_some(), "1 != true");
+    assert!(check(None, json!({"$optional": true, "$len": 0})).is_none());
+    assert!(check(Some(json!([1])), json!({"$optional": true, "$len": 0})).is_some());
+    assert!(check(Some(Value::Null), json!({"$empty": true})).is_none());
     assert!(
         check(
-            r#"[{"value": "a", "x": 1}]"#,
-            r#"{"$contains": {"VALUE": "a"}}"#
+            Some(json!([{"value": "a", "x": 1}])),
+            json!({"$contains": {"VALUE": "a"}})
         )
         .is_none()
     );
     assert!(
         check(
-            r#"[{"value": "a"}]"#,
-            r#"{"$not_contains": {"value": "a"}}"#
+            Some(json!([{"value": "a"}])),
+            json!({"$not_contains": {"value": "a"}})
         )
         .is_some()
     );
-    assert!(check(r#""AbC""#, r#"{"$ci": "abc"}"#).is_none());
-    assert!(check("3", r#"{"$gte": 3, "$type": "integer"}"#).is_none());
-    assert!(check("3.0", r#"{"$type": "integer"}"#).is_some());
-    assert!(check(r#""x/Users/1""#, r#"{"$regex": "/Users/"}"#).is_none());
-    assert_eq!(
-        check("[1, 2]", r#"{"$len_gte": 3}"#).as_deref(),
-        Some("expected length _gte 3, got 2: [1, 2]")
+    let all = json!({"$contains_all": [{"value": "a"}, "b"], "$len": 2});
+    assert!(check(Some(json!([{"value": "a"}, "b"])), all).is_none());
+    assert!(check(Some(json!("x/Users/1")), json!({"$regex": "/Users/"})).is_none());
+    assert!(check(Some(json!(3)), json!({"$gte": 3, "$type": "integer"})).is_none());
+    assert!(check(Some(json!(3.0)), json!({"$type": "integer"})).is_some());
+    assert!(
+        check(
+            Some(json!("x")),
+            json!({"$in": ["x", "y"], "$absent": false})
+        )
+        .is_none()
     );
-
-    // the $regex engine
-    let re = |p: &str, t: &str| Regex::new(p).unwrap().search(t);
-    assert!(re("/Users/", "http://localhost/scim/v2/Users/42"));
-    assert!(!re("/Users/", "http://localhost/scim/v2/Groups/42"));
-    assert!(re(
-        r"^https?://[^/]+/scim/v2/Users/[0-9a-f-]{36}$",
-        "http://localhost/scim/v2/Users/6f1c2a4e-0b7d-4c55-9a55-2b0d6e9a1f00"
-    ));
-    assert!(re(r"(?:ab|cd)+e\b", "xxcdabe!"));
-    assert!(!re(r"^a{2,3}$", "aaaa"));
-    assert!(re(r"a.*?b", "a\tb"));
-    assert!(Regex::new(r"(?=x)").is_err());
-    assert!(Regex::new(r"(a)\1").is_err());
+    assert_eq!(
+        check(Some(json!([1, 2])), json!({"$len": 3})).as_deref(),
+        Some("expected $len 3, got [1,2]")
+    );
 }
