@@ -104,19 +104,59 @@
 //! `members`) moves the last value into its place, which keeps removal O(1) on large groups.
 //! SCIM does not order multi-valued attributes; other multi-valued attributes keep their order.
 //!
+//! # Source layout
+//!
+//! Modules are private; everything public is re-exported at the root. Resolution and application
+//! share only the resolved operation types of `op`, so neither side imports the other, and no
+//! module imports one that imports it back (each uses only modules further along the arrows):
+//!
+//! ```text
+//! patch ──▶ operation ──▶ path, pathless ──▶ value ──▶ resolver ──▶ op
+//!   │                                                                ▲
+//!   └────▶ apply ──▶ single, multi, filtered ──▶ array, merge ──▶ journal
+//! ```
+//!
+//! | module | job |
+//! | --- | --- |
+//! | `patch` | [`Patch`]: the public API (parse, apply, targets) and the request-level checks: envelope, operation count |
+//! | `operation` | resolving one operation into steps: path-less, bare schema URN, or explicit path |
+//! | `path` | explicit paths: parsing within the limits of [`PatchOptions`], attribute names, value filters, readOnly and required rules |
+//! | `pathless` | path-less `add`/`replace` values (and values on a schema URN): one step per key |
+//! | `value` | checking and normalising each operation's value for its target |
+//! | `resolver` | the state of a resolution (resource type, options, steps so far) |
+//! | `op` | the resolved operation types (step, target, action) shared by both sides |
+//! | `apply` | running the steps in place, rolling back on the first error |
+//! | `single`, `multi`, `filtered` | the appliers: single-valued attributes, whole multi-valued attributes, value paths |
+//! | `array`, `merge` | array primitives (append, swap-remove, edit, index lookups, one primary); merging complex values and the immutable/required rules |
+//! | `journal` | the undo journal, change tracking and the [`PatchOutcome`] |
+//! | `members` | [`Patch::member_plan`], [`MemberChange`] |
+//! | `index`, `select`, `outcome`, `options`, `error` | [`ValueIndex`]; member-like attributes; [`PatchOutcome`]; [`PatchOptions`]; [`PatchError`] |
+//!
 //! [RFC 7644 §3.5.2]: https://www.rfc-editor.org/rfc/rfc7644#section-3.5.2
 //! [`PatchRequest`]: scim_core::message::PatchRequest
 //! [`Resource`]: scim_core::Resource
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod apply;
+mod array;
 mod error;
+mod filtered;
 mod index;
+mod journal;
 mod members;
+mod merge;
+mod multi;
+mod op;
+mod operation;
 mod options;
 mod outcome;
 mod patch;
+mod path;
+mod pathless;
+mod resolver;
 mod select;
+mod single;
+mod value;
 
 pub use error::PatchError;
 pub use index::ValueIndex;
