@@ -36,7 +36,11 @@ impl<'t> Resolver<'t, '_> {
         value: Option<Value>,
     ) -> Result<(), PatchError> {
         let path = path.map(str::trim).filter(|p| !p.is_empty());
-        let at = At::new(i, path);
+        let at = match path {
+            // Not echoed whole: the detail would be as long as the input the limit refused.
+            Some(p) if p.len() > self.opts.parse.max_len => At::new(i, Some(&abbreviate(p))),
+            _ => At::new(i, path),
+        };
         let Some(path) = path else {
             return match op {
                 PatchOp::Remove => {
@@ -79,4 +83,11 @@ impl<'t> Resolver<'t, '_> {
         }
         Ok(())
     }
+}
+
+/// The first 64 characters of an over-long path, and `…`.
+fn abbreviate(path: &str) -> String {
+    let mut short: String = path.chars().take(64).collect();
+    short.push('…');
+    short
 }

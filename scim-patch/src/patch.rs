@@ -59,8 +59,13 @@ pub struct Patch<'t> {
 }
 
 impl<'t> Patch<'t> {
-    /// Parses and resolves a PATCH request against `ty`. The request is borrowed; its values
-    /// are copied. See [`Patch::from_request`] to move them instead.
+    /// Parses and resolves a PATCH request (RFC 7644 §3.5.2) against `ty`. The request is
+    /// borrowed; its values are copied. See [`Patch::from_request`] to move them instead.
+    ///
+    /// Every `path` is parsed within [`PatchOptions::parse`] (`invalidPath` beyond it), and the
+    /// request may hold at most [`PatchOptions::max_operations`] operations (`tooMany`
+    /// beyond). An empty `Operations` array is `invalidValue`: RFC 7644 §3.5.2 requires "one or
+    /// more patch operations".
     pub fn parse(
         request: &PatchRequest,
         ty: &'t ResourceType,
@@ -95,22 +100,28 @@ impl<'t> Patch<'t> {
         Self::build(iter, ty, opts)
     }
 
+    /// The checks of the request as a whole, before any operation is resolved: the number of
+    /// operations (RFC 7644 §3.5.2: "one or more"; at most [`PatchOptions::max_operations`])
+    /// and, unless [`PatchOptions::lenient_envelope`], the PatchOp URN in `schemas`.
     fn check_envelope(request: &PatchRequest, opts: &PatchOptions) -> Result<(), PatchError> {
-        if opts.lenient_envelope {
-            return Ok(());
-        }
-        if !request
-            .schemas
-            .iter()
-            .any(|s| s.eq_ignore_ascii_case(urn::PATCH_OP))
+        if !opts.lenient_envelope
+            && !request
+                .schemas
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(urn::PATCH_OP))
         {
             return Err(PatchError::InvalidSyntax {
                 reason: format!("schemas must include {}", urn::PATCH_OP),
             });
         }
-        if request.operations.is_empty() {
-            return Err(PatchError::InvalidSyntax {
-                reason: "Operations must hold at least one operation".to_owned(),
+        let count = request.operations.len();
+        if count == 0 {
+            return Err(PatchError::NoOperations);
+        }
+        if count > opts.max_operations {
+            return Err(PatchError::TooManyOperations {
+                count,
+                limit: opts.max_operations,
             });
         }
         Ok(())

@@ -26,7 +26,7 @@ impl<'t> Resolver<'t, '_> {
         op: PatchOp,
         path: &str,
     ) -> Result<Target<'t>, PatchError> {
-        let limits = &scim_filter::ParseOptions::DEFAULT;
+        let limits = &self.opts.parse;
         let parsed = match plain_path(path).filter(|_| path.len() <= limits.max_len) {
             // A plain `[urn:]name[.sub]` needs no grammar: resolution decides (the same way).
             // A plain path over the length limit goes to the parser, which reports it.
