@@ -45,6 +45,7 @@ pub(crate) fn run<'p>(
 }
 
 impl<'p> Session<'_, '_, 'p> {
+    /// Applies one step, journaling every change it makes; dispatches on what it targets.
     fn step(&mut self, step: &'p Step<'p>) -> Result<(), PatchError> {
         let at = &step.at;
         match (&step.target, &step.action) {

@@ -14,7 +14,7 @@
 //! | [`ValueIndex`], [`Patch::apply_indexed`] | O(1) member additions and removals on large groups | 7643 §4.2 |
 //! | [`PatchOutcome`] | whether anything changed, which attributes, and member deltas | 7644 §3.5.2.1 |
 //! | [`Patch::member_plan`], [`MemberChange`] | membership changes a SQL store can run without loading members | 7643 §4.2 |
-//! | [`PatchOptions`] | lenient by default (Entra, Okta); [`PatchOptions::strict`] for plain RFC | 7644 §3.5.2 |
+//! | [`PatchOptions`] | lenient by default (Entra, Okta); [`PatchOptions::strict`] for plain RFC; the limits on paths ([`PatchOptions::parse`]) and operations ([`PatchOptions::max_operations`]) | 7644 §3.5.2 |
 //! | [`PatchError`] | which operation failed and why; converts into `ScimError` with its `scimType` | 7644 §3.12 |
 //!
 //! # Example
@@ -86,6 +86,10 @@
 //!   the old one. Nulls and empty values are unassigned (RFC 7643 §2.5), never stored. `meta` is
 //!   left to the store.
 //! - **Atomicity**: all operations apply, or none.
+//! - **The request**: `Operations` holds one or more operations (an empty list is
+//!   `invalidValue`) and at most [`PatchOptions::max_operations`] (`tooMany` beyond); every path
+//!   is parsed within [`PatchOptions::parse`] (`invalidPath` beyond). Both are checked before
+//!   anything changes.
 //!
 //! # Identity providers
 //!
