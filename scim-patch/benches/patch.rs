@@ -1,7 +1,8 @@
 //! PATCH costs, each beside the cost of cloning the same resource in the same run:
 //!
 //! - `corpus/<name>/{parse, apply, apply_to_copy, parse+apply_to_copy}`: every request of
-//!   `shared/corpus/patches.json` on its target (`user.json` or the 100-member `group.json`);
+//!   `tests/data/patches.json` on its target (`user.json` or the 100-member `group.json`, all
+//!   vendored in `tests/data/` from `shared/corpus/`);
 //!   `apply` is in place, the setup clone excluded.
 //! - `clone/{user, group}`: `Resource::clone` of the two targets.
 //! - `members/{10, 10000}/{add, remove}/{index, scan, apply_to_copy}`: adding or removing one
@@ -28,8 +29,9 @@ use scim_core::{Resource, ResourceType};
 use scim_patch::{Patch, PatchOptions, ValueIndex};
 use serde_json::{Value, json};
 
-fn shared(path: &str) -> Value {
-    let full = format!("{}/../../shared/{path}", env!("CARGO_MANIFEST_DIR"));
+/// A vendored JSON test file in `tests/data/` (see `tests/data/README.md`).
+fn data(name: &str) -> Value {
+    let full = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"));
     serde_json::from_str(&text).unwrap()
 }
@@ -62,8 +64,8 @@ fn request(ops: Value) -> PatchRequest {
 fn corpus(c: &mut Criterion) {
     let users = ResourceType::user();
     let groups = ResourceType::group();
-    let user = Resource::from_value(shared("corpus/user.json")).unwrap();
-    let group = Resource::from_value(shared("corpus/group.json")).unwrap();
+    let user = Resource::from_value(data("user.json")).unwrap();
+    let group = Resource::from_value(data("group.json")).unwrap();
     let opts = PatchOptions::default();
 
     let mut g = c.benchmark_group("clone");
@@ -71,7 +73,7 @@ fn corpus(c: &mut Criterion) {
     g.bench_function("group", |b| b.iter(|| black_box(&group).clone()));
     g.finish();
 
-    let cases = shared("corpus/patches.json");
+    let cases = data("patches.json");
     for case in cases.as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
         let (ty, target) = if case["target"] == "user" {

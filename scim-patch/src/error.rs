@@ -18,6 +18,8 @@ use scim_core::{ScimError, ScimType};
 /// | [`Mutability`](PatchError::Mutability) | `mutability` |
 /// | [`InvalidValue`](PatchError::InvalidValue) | `invalidValue` |
 /// | [`InvalidSyntax`](PatchError::InvalidSyntax) | `invalidSyntax` |
+/// | [`NoOperations`](PatchError::NoOperations) | `invalidValue` |
+/// | [`TooManyOperations`](PatchError::TooManyOperations) | `tooMany` |
 ///
 /// ```
 /// use scim_core::{message::PatchRequest, ResourceType, ScimError, ScimType};
@@ -42,7 +44,7 @@ pub enum PatchError {
     InvalidPath {
         /// The index of the operation in `Operations`.
         op: usize,
-        /// The path as written.
+        /// The path as written (abbreviated when over the parse length limit).
         path: Option<String>,
         /// What is wrong with it.
         reason: String,
@@ -52,7 +54,7 @@ pub enum PatchError {
     InvalidFilter {
         /// The index of the operation in `Operations`.
         op: usize,
-        /// The path as written.
+        /// The path as written (abbreviated when over the parse length limit).
         path: Option<String>,
         /// What is wrong with the filter.
         reason: String,
@@ -63,7 +65,7 @@ pub enum PatchError {
     NoTarget {
         /// The index of the operation in `Operations`.
         op: usize,
-        /// The path as written.
+        /// The path as written (abbreviated when over the parse length limit).
         path: Option<String>,
         /// Why there is no target.
         reason: String,
@@ -74,7 +76,7 @@ pub enum PatchError {
     Mutability {
         /// The index of the operation in `Operations`.
         op: usize,
-        /// The path as written.
+        /// The path as written (abbreviated when over the parse length limit).
         path: Option<String>,
         /// Which rule forbids it.
         reason: String,
@@ -85,7 +87,7 @@ pub enum PatchError {
     InvalidValue {
         /// The index of the operation in `Operations`.
         op: usize,
-        /// The path as written.
+        /// The path as written (abbreviated when over the parse length limit).
         path: Option<String>,
         /// What is wrong with the value.
         reason: String,
@@ -95,6 +97,23 @@ pub enum PatchError {
     InvalidSyntax {
         /// What is wrong with the message.
         reason: String,
+    },
+    /// `Operations` is empty (`invalidValue`): RFC 7644 §3.5.2 says the body "contains one or
+    /// more patch operations". With any options.
+    #[error(
+        "Operations is empty; a PATCH request contains one or more patch operations (RFC 7644 §3.5.2)"
+    )]
+    NoOperations,
+    /// `Operations` holds more operations than
+    /// [`PatchOptions::max_operations`](crate::PatchOptions::max_operations) allows (`tooMany`).
+    #[error(
+        "Operations holds {count} operations; this server accepts at most {limit} in one PATCH request"
+    )]
+    TooManyOperations {
+        /// How many operations the request holds.
+        count: usize,
+        /// The limit in force.
+        limit: usize,
     },
 }
 
@@ -121,6 +140,8 @@ impl PatchError {
             PatchError::Mutability { .. } => ScimType::Mutability,
             PatchError::InvalidValue { .. } => ScimType::InvalidValue,
             PatchError::InvalidSyntax { .. } => ScimType::InvalidSyntax,
+            PatchError::NoOperations => ScimType::InvalidValue,
+            PatchError::TooManyOperations { .. } => ScimType::TooMany,
         }
     }
 
@@ -132,7 +153,9 @@ impl PatchError {
             | PatchError::NoTarget { op, .. }
             | PatchError::Mutability { op, .. }
             | PatchError::InvalidValue { op, .. } => Some(*op),
-            PatchError::InvalidSyntax { .. } => None,
+            PatchError::InvalidSyntax { .. }
+            | PatchError::NoOperations
+            | PatchError::TooManyOperations { .. } => None,
         }
     }
 
@@ -144,7 +167,9 @@ impl PatchError {
             | PatchError::NoTarget { path, .. }
             | PatchError::Mutability { path, .. }
             | PatchError::InvalidValue { path, .. } => path.as_deref(),
-            PatchError::InvalidSyntax { .. } => None,
+            PatchError::InvalidSyntax { .. }
+            | PatchError::NoOperations
+            | PatchError::TooManyOperations { .. } => None,
         }
     }
 }
@@ -239,6 +264,11 @@ mod tests {
             (
                 PatchError::InvalidSyntax { reason: "x".into() },
                 ScimType::InvalidSyntax,
+            ),
+            (PatchError::NoOperations, ScimType::InvalidValue),
+            (
+                PatchError::TooManyOperations { count: 2, limit: 1 },
+                ScimType::TooMany,
             ),
         ];
         for (err, ty) in cases {

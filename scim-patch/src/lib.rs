@@ -14,7 +14,7 @@
 //! | [`ValueIndex`], [`Patch::apply_indexed`] | O(1) member additions and removals on large groups | 7643 §4.2 |
 //! | [`PatchOutcome`] | whether anything changed, which attributes, and member deltas | 7644 §3.5.2.1 |
 //! | [`Patch::member_plan`], [`MemberChange`] | membership changes a SQL store can run without loading members | 7643 §4.2 |
-//! | [`PatchOptions`] | lenient by default (Entra, Okta); [`PatchOptions::strict`] for plain RFC | 7644 §3.5.2 |
+//! | [`PatchOptions`] | lenient by default (Entra, Okta); [`PatchOptions::strict`] for plain RFC; the limits on paths ([`PatchOptions::parse`]) and operations ([`PatchOptions::max_operations`]) | 7644 §3.5.2 |
 //! | [`PatchError`] | which operation failed and why; converts into `ScimError` with its `scimType` | 7644 §3.12 |
 //!
 //! # Example
@@ -86,6 +86,10 @@
 //!   the old one. Nulls and empty values are unassigned (RFC 7643 §2.5), never stored. `meta` is
 //!   left to the store.
 //! - **Atomicity**: all operations apply, or none.
+//! - **The request**: `Operations` holds one or more operations (an empty list is
+//!   `invalidValue`) and at most [`PatchOptions::max_operations`] (`tooMany` beyond); every path
+//!   is parsed within [`PatchOptions::parse`] (`invalidPath` beyond). Both are checked before
+//!   anything changes.
 //!
 //! # Identity providers
 //!
@@ -104,19 +108,59 @@
 //! `members`) moves the last value into its place, which keeps removal O(1) on large groups.
 //! SCIM does not order multi-valued attributes; other multi-valued attributes keep their order.
 //!
+//! # Source layout
+//!
+//! Modules are private; everything public is re-exported at the root. Resolution and application
+//! share only the resolved operation types of `op`, so neither side imports the other, and no
+//! module imports one that imports it back (each uses only modules further along the arrows):
+//!
+//! ```text
+//! patch ──▶ operation ──▶ path, pathless ──▶ value ──▶ resolver ──▶ op
+//!   │                                                                ▲
+//!   └────▶ apply ──▶ single, multi, filtered ──▶ array, merge ──▶ journal
+//! ```
+//!
+//! | module | job |
+//! | --- | --- |
+//! | `patch` | [`Patch`]: the public API (parse, apply, targets) and the request-level checks: envelope, operation count |
+//! | `operation` | resolving one operation into steps: path-less, bare schema URN, or explicit path |
+//! | `path` | explicit paths: parsing within the limits of [`PatchOptions`], attribute names, value filters, readOnly and required rules |
+//! | `pathless` | path-less `add`/`replace` values (and values on a schema URN): one step per key |
+//! | `value` | checking and normalising each operation's value for its target |
+//! | `resolver` | the state of a resolution (resource type, options, steps so far) |
+//! | `op` | the resolved operation types (step, target, action) shared by both sides |
+//! | `apply` | running the steps in place, rolling back on the first error |
+//! | `single`, `multi`, `filtered` | the appliers: single-valued attributes, whole multi-valued attributes, value paths |
+//! | `array`, `merge` | array primitives (append, swap-remove, edit, index lookups, one primary); merging complex values and the immutable/required rules |
+//! | `journal` | the undo journal, change tracking and the [`PatchOutcome`] |
+//! | `members` | [`Patch::member_plan`], [`MemberChange`] |
+//! | `index`, `select`, `outcome`, `options`, `error` | [`ValueIndex`]; member-like attributes; [`PatchOutcome`]; [`PatchOptions`]; [`PatchError`] |
+//!
 //! [RFC 7644 §3.5.2]: https://www.rfc-editor.org/rfc/rfc7644#section-3.5.2
 //! [`PatchRequest`]: scim_core::message::PatchRequest
 //! [`Resource`]: scim_core::Resource
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod apply;
+mod array;
 mod error;
+mod filtered;
 mod index;
+mod journal;
 mod members;
+mod merge;
+mod multi;
+mod op;
+mod operation;
 mod options;
 mod outcome;
 mod patch;
+mod path;
+mod pathless;
+mod resolver;
 mod select;
+mod single;
+mod value;
 
 pub use error::PatchError;
 pub use index::ValueIndex;

@@ -2,7 +2,8 @@
 
 use serde_json::Value;
 
-use crate::patch::{Action, Patch, Target};
+use crate::op::{Action, Target};
+use crate::patch::Patch;
 use crate::select::key_of;
 
 /// One change to a member-like attribute (group `members`) that needs no knowledge of the

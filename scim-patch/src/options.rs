@@ -1,6 +1,8 @@
-//! How lenient PATCH is: the documented identity-provider quirks, each behind its own switch.
+//! How lenient PATCH is (the documented identity-provider quirks, each behind its own switch),
+//! and how much of it a server accepts (parse limits for paths, the number of operations).
 
 use scim_core::validate::{UnknownAttributes, ValidationOptions};
+use scim_filter::ParseOptions;
 
 /// Options for [`Patch::parse`](crate::Patch::parse).
 ///
@@ -14,6 +16,22 @@ use scim_core::validate::{UnknownAttributes, ValidationOptions};
 /// let opts = PatchOptions::strict().string_booleans(true);
 /// assert!(opts.string_booleans && !opts.remove_with_value);
 /// assert!(PatchOptions::default().remove_with_value);
+/// ```
+///
+/// Two limits bound the work a request can cause, whatever the leniency:
+/// [`parse`](PatchOptions::parse) (the length and nesting of every path, value filters
+/// included) and [`max_operations`](PatchOptions::max_operations). [`PatchOptions::is_strict`]
+/// ignores them.
+///
+/// ```
+/// use scim_filter::ParseOptions;
+/// use scim_patch::PatchOptions;
+///
+/// let opts = PatchOptions::default()
+///     .parse_limits(ParseOptions { max_depth: 8, max_len: 1024 })
+///     .max_operations(100);
+/// assert_eq!(opts.parse.max_len, 1024);
+/// assert_eq!(PatchOptions::default().max_operations, PatchOptions::DEFAULT_MAX_OPERATIONS);
 /// ```
 ///
 /// Whatever the options, operation names are read in any case (`Add`, `REPLACE`; done by
@@ -62,12 +80,25 @@ pub struct PatchOptions {
     /// on PUT. When off, a readOnly value that differs from the stored one is `mutability`.
     /// An explicit `path` to a readOnly attribute is `mutability` either way.
     pub ignore_read_only_values: bool,
-    /// An empty `Operations` array and a missing PatchOp `schemas` URN are accepted. When off,
-    /// both are `invalidSyntax`.
+    /// A request whose `schemas` lacks the PatchOp URN
+    /// (`urn:ietf:params:scim:api:messages:2.0:PatchOp`) is accepted. When off, it is
+    /// `invalidSyntax`. An empty `Operations` array is `invalidValue` either way (RFC 7644
+    /// §3.5.2: the body "contains one or more patch operations").
     pub lenient_envelope: bool,
     /// What to do with attributes the schema does not define inside values (path-less keys and
     /// sub-attributes). An explicit `path` to an unknown attribute is `invalidPath` either way.
     pub unknown_attributes: UnknownAttributes,
+    /// The limits every PATCH `path` is parsed within (RFC 7644 §3.5.2), value filters
+    /// included: [`ParseOptions::max_len`] bytes and [`ParseOptions::max_depth`] nested groups
+    /// (each `[`, `(` and `not (` counts one). A path over either limit is `invalidPath`.
+    /// Default [`ParseOptions::default`] (64 KiB, depth 64); a server that parses query filters
+    /// with tighter limits should pass the same ones here ([`PatchOptions::parse_limits`]).
+    pub parse: ParseOptions,
+    /// The most operations one request may hold. More is `tooMany`, before any operation is
+    /// resolved. Default [`PatchOptions::DEFAULT_MAX_OPERATIONS`] (1,000): Entra ID and Okta
+    /// send one to a few dozen; large membership changes fit in one operation's value list.
+    /// `usize::MAX` disables the limit.
+    pub max_operations: usize,
 }
 
 impl Default for PatchOptions {
@@ -87,6 +118,8 @@ impl Default for PatchOptions {
             ignore_read_only_values: true,
             lenient_envelope: true,
             unknown_attributes: UnknownAttributes::Ignore,
+            parse: ParseOptions::DEFAULT,
+            max_operations: PatchOptions::DEFAULT_MAX_OPERATIONS,
         }
     }
 }
@@ -105,7 +138,11 @@ macro_rules! setters {
 }
 
 impl PatchOptions {
-    /// Plain RFC 7644 §3.5.2: every leniency off, unknown attributes in values rejected.
+    /// The default of [`PatchOptions::max_operations`]: 1,000 operations per request.
+    pub const DEFAULT_MAX_OPERATIONS: usize = 1_000;
+
+    /// Plain RFC 7644 §3.5.2: every leniency off, unknown attributes in values rejected. The
+    /// limits are the defaults, as in [`PatchOptions::default`].
     pub fn strict() -> Self {
         PatchOptions {
             string_booleans: false,
@@ -120,12 +157,21 @@ impl PatchOptions {
             ignore_read_only_values: false,
             lenient_envelope: false,
             unknown_attributes: UnknownAttributes::Reject,
+            parse: ParseOptions::DEFAULT,
+            max_operations: PatchOptions::DEFAULT_MAX_OPERATIONS,
         }
     }
 
-    /// Whether every leniency is off (as [`PatchOptions::strict`] sets them).
+    /// Whether every leniency is off (as [`PatchOptions::strict`] sets them). The limits
+    /// ([`parse`](PatchOptions::parse), [`max_operations`](PatchOptions::max_operations)) do
+    /// not count.
     pub fn is_strict(&self) -> bool {
-        *self == PatchOptions::strict()
+        let strict = PatchOptions {
+            parse: self.parse,
+            max_operations: self.max_operations,
+            ..PatchOptions::strict()
+        };
+        *self == strict
     }
 
     setters! {
@@ -160,6 +206,20 @@ impl PatchOptions {
         self
     }
 
+    /// Sets [`PatchOptions::parse`], the limits every path is parsed within.
+    #[must_use]
+    pub fn parse_limits(mut self, limits: ParseOptions) -> Self {
+        self.parse = limits;
+        self
+    }
+
+    /// Sets [`PatchOptions::max_operations`].
+    #[must_use]
+    pub fn max_operations(mut self, max: usize) -> Self {
+        self.max_operations = max;
+        self
+    }
+
     /// The value-checking options these PATCH options imply.
     pub(crate) fn validation(&self) -> ValidationOptions {
         let base = if self.is_strict() {
@@ -188,5 +248,21 @@ mod tests {
         assert!(!s.validation().string_booleans);
         assert!(d.validation().string_booleans);
         assert!(!PatchOptions::strict().string_booleans(true).is_strict());
+    }
+
+    #[test]
+    fn limits_default_and_do_not_affect_strictness() {
+        for opts in [PatchOptions::default(), PatchOptions::strict()] {
+            assert_eq!(opts.parse, ParseOptions::default());
+            assert_eq!(opts.max_operations, 1_000);
+        }
+        let tight = ParseOptions {
+            max_depth: 2,
+            max_len: 10,
+        };
+        let s = PatchOptions::strict().parse_limits(tight).max_operations(3);
+        assert!(s.is_strict());
+        assert_eq!((s.parse, s.max_operations), (tight, 3));
+        assert!(!s.validation().string_booleans);
     }
 }

@@ -1,5 +1,5 @@
-//! Every request in `shared/corpus/patches.json` gives the result its checks describe, the same
-//! way through `apply`, `apply_indexed` and `apply_to_copy`.
+//! Every request in `tests/data/patches.json` (vendored from `shared/corpus/`) gives the result
+//! its checks describe, the same way through `apply`, `apply_indexed` and `apply_to_copy`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -15,7 +15,7 @@ use support::*;
 
 #[test]
 fn every_corpus_patch_meets_its_checks() {
-    let corpus = json_file("corpus/patches.json");
+    let corpus = json_file("patches.json");
     let cases = corpus.as_array().unwrap();
     assert_eq!(cases.len(), 25);
     let (users, groups) = (users(), groups());
@@ -47,7 +47,7 @@ fn every_corpus_patch_meets_its_checks() {
 
 #[test]
 fn corpus_patches_that_rfc_allows_pass_in_strict_mode_too() {
-    let corpus = json_file("corpus/patches.json");
+    let corpus = json_file("patches.json");
     let (users, groups) = (users(), groups());
     for case in corpus.as_array().unwrap() {
         let name = case["name"].as_str().unwrap();

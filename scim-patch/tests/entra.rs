@@ -1,7 +1,8 @@
-//! Microsoft Entra ID: the PATCH steps of `shared/conformance/entra/scenarios.json`, replayed at
-//! the resource level (each resource built from its scenario's POST body, each PATCH applied,
-//! each following `GET /Users/{id}` or `GET /Groups/{id}` assertion checked on the result), and
-//! a table of the Entra shapes the issue lists, lenient and strict.
+//! Microsoft Entra ID: the PATCH steps of `tests/data/entra_scenarios.json` (vendored from
+//! `shared/conformance/entra/scenarios.json`), replayed at the resource level (each resource
+//! built from its scenario's POST body, each PATCH applied, each following `GET /Users/{id}` or
+//! `GET /Groups/{id}` assertion checked on the result), and a table of the Entra shapes the
+//! issue lists, lenient and strict.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -304,7 +305,7 @@ fn replay(scenario: &Value, users: &ResourceType, groups: &ResourceType, tally: 
 
 #[test]
 fn entra_scenarios_replay_at_the_resource_level() {
-    let doc = json_file("conformance/entra/scenarios.json");
+    let doc = json_file("entra_scenarios.json");
     let (users, groups) = (users(), groups());
     let mut tally = Tally::default();
     for scenario in doc["scenarios"].as_array().unwrap() {

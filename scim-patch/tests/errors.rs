@@ -502,22 +502,64 @@ fn details_name_the_operation_and_path() {
 }
 
 #[test]
-fn envelope_errors_are_invalid_syntax_in_strict_mode_only() {
+fn missing_patch_op_schema_is_invalid_syntax_in_strict_mode_only() {
     let users = users();
     let no_schema: scim_core::message::PatchRequest = serde_json::from_value(
         json!({"Operations": [{"op": "add", "path": "nickName", "value": "x"}]}),
     )
     .unwrap();
-    let empty = request(json!([]));
-    for req in [&no_schema, &empty] {
-        let err = Patch::parse(req, &users, &PatchOptions::strict()).unwrap_err();
-        assert_eq!(err.scim_type(), InvalidSyntax);
-        assert_eq!(err.op_index(), None);
-        assert!(Patch::parse(req, &users, &PatchOptions::default()).is_ok());
+    let err = Patch::parse(&no_schema, &users, &PatchOptions::strict()).unwrap_err();
+    assert_eq!(err.scim_type(), InvalidSyntax);
+    assert_eq!(err.op_index(), None);
+    assert!(Patch::parse(&no_schema, &users, &PatchOptions::default()).is_ok());
+}
+
+/// RFC 7644 §3.5.2: the body "contains one or more patch operations". An empty `Operations`
+/// is `invalidValue` whatever the options, by `parse` and by `from_request`.
+#[test]
+fn empty_operations_is_invalid_value_lenient_and_strict() {
+    let users = users();
+    let empty: scim_core::message::PatchRequest = serde_json::from_value(json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": []
+    }))
+    .unwrap();
+    for opts in [PatchOptions::default(), PatchOptions::strict()] {
+        for err in [
+            Patch::parse(&empty, &users, &opts).unwrap_err(),
+            Patch::from_request(empty.clone(), &users, &opts).unwrap_err(),
+        ] {
+            assert_eq!(err, PatchError::NoOperations);
+            assert_eq!(err.op_index(), None);
+            assert_eq!(err.path(), None);
+            let scim = ScimError::from(err);
+            assert_eq!(scim.status(), 400);
+            assert_eq!(scim.scim_type(), Some(InvalidValue));
+            assert!(
+                scim.detail().contains("one or more patch operations"),
+                "{}",
+                scim.detail()
+            );
+        }
     }
-    let p = Patch::parse(&empty, &users, &PatchOptions::default()).unwrap();
-    let mut u = user();
-    assert!(!p.apply(&mut u).unwrap().changed());
+    // Lenient envelope or not, the schema check does not hide it.
+    let bare: scim_core::message::PatchRequest =
+        serde_json::from_value(json!({"Operations": []})).unwrap();
+    let err = Patch::parse(&bare, &users, &PatchOptions::default()).unwrap_err();
+    assert_eq!(err, PatchError::NoOperations);
+}
+
+/// A body without `Operations` is not a PatchRequest at all: it fails to deserialise (which
+/// scim-http reports as a 400), so it never reaches `Patch::parse` as an empty request.
+#[test]
+fn missing_operations_key_is_still_an_error() {
+    for body in [
+        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"]}),
+        json!({}),
+    ] {
+        let parsed = serde_json::from_value::<scim_core::message::PatchRequest>(body);
+        assert!(parsed.is_err());
+    }
 }
 
 #[test]

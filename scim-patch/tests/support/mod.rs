@@ -1,5 +1,5 @@
 //! Helpers shared by the integration tests: fixtures, request building, and the small
-//! JSON-path check format of `shared/corpus/patches.json`.
+//! JSON-path check format of `tests/data/patches.json` (vendored from `shared/corpus/`).
 #![allow(
     dead_code,
     clippy::unwrap_used,
@@ -15,33 +15,30 @@ use serde_json::{Value, json};
 
 pub(crate) const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
-pub(crate) fn shared(path: &str) -> String {
-    let full = format!("{}/../../shared/{path}", env!("CARGO_MANIFEST_DIR"));
+/// The text of a vendored test file in `tests/data/` (see `tests/data/README.md`).
+pub(crate) fn data(name: &str) -> String {
+    let full = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
 }
 
-pub(crate) fn json_file(path: &str) -> Value {
-    serde_json::from_str(&shared(path)).unwrap()
+/// A vendored JSON test file in `tests/data/`, parsed.
+pub(crate) fn json_file(name: &str) -> Value {
+    serde_json::from_str(&data(name)).unwrap()
 }
 
-/// The RFC 7643 §8.2 User with the enterprise extension (shared corpus).
+/// The RFC 7643 §8.2 User with the enterprise extension (`tests/data/user.json`).
 pub(crate) fn user() -> Resource {
-    Resource::from_value(json_file("corpus/user.json")).unwrap()
+    Resource::from_value(json_file("user.json")).unwrap()
 }
 
-/// A Group with 100 members (shared corpus).
+/// A Group with 100 members (`tests/data/group.json`).
 pub(crate) fn group() -> Resource {
-    Resource::from_value(json_file("corpus/group.json")).unwrap()
+    Resource::from_value(json_file("group.json")).unwrap()
 }
 
 /// The RFC 7643 §8.4 Group (Babs Jensen and Mandy Pepperidge).
 pub(crate) fn rfc_group() -> Resource {
-    let text = std::fs::read_to_string(format!(
-        "{}/../scim-core/tests/fixtures/rfc7643/group.json",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
-    Resource::from_value(serde_json::from_str(&text).unwrap()).unwrap()
+    Resource::from_value(json_file("rfc7643_group.json")).unwrap()
 }
 
 /// A group with `n` members `m0`, `m1`, ...
