@@ -1,4 +1,4 @@
-//! Validates `../shared/corpus/user.json` against the registry and projects it with a
+//! Validates `tests/data/user.json` (the corpus User) against the registry and projects it with a
 //! typical `attributes` list (issue: scim-core benchmark).
 //!
 //! Run with `cargo bench -p scim-core --bench validate_project`.
@@ -12,8 +12,8 @@ use scim_core::{Projection, Registry, Resource};
 use serde_json::Value;
 
 fn corpus_user() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus/user.json");
-    let text = std::fs::read_to_string(path).expect("../shared/corpus/user.json beside the repo");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/user.json");
+    let text = std::fs::read_to_string(path).expect("tests/data/user.json");
     serde_json::from_str(&text).expect("user.json is JSON")
 }
 
