@@ -20,6 +20,7 @@
 //! [`Projection::parse`] and [`Projection::from_lists`] accept any number.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde_json::{Map, Value};
 
@@ -73,9 +74,52 @@ pub struct Projection {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Selection {
     /// Core and common attributes, by canonical attribute name.
-    core: HashMap<String, Subs>,
+    core: NameMap<Subs>,
     /// Extension attributes and whole extensions, by canonical extension URN.
-    extensions: HashMap<String, ExtensionSelection>,
+    extensions: NameMap<ExtensionSelection>,
+}
+
+/// A map keyed by canonical names (attribute names, extension URNs).
+type NameMap<V> = HashMap<String, V, BuildHasherDefault<NameHasher>>;
+
+/// A set of canonical sub-attribute names.
+type NameSet = HashSet<String, BuildHasherDefault<NameHasher>>;
+
+/// The FxHash function (as in rustc) for [`NameMap`] and [`NameSet`]. Only names a schema
+/// defines are ever hashed (a list's names are inserted once resolved to their definitions,
+/// and lookups use the definitions' names), so a client cannot choose colliding keys, and a
+/// few multiplications per name are all that deciding about an attribute costs.
+#[derive(Debug, Clone, Copy, Default)]
+struct NameHasher(u64);
+
+impl NameHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            if let Some(head) = word.get_mut(..chunk.len()) {
+                head.copy_from_slice(chunk);
+            }
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// What a list names of one extension.
@@ -84,7 +128,7 @@ struct ExtensionSelection {
     /// The extension URN itself is named: the whole extension.
     whole: bool,
     /// The extension's attributes named, by canonical attribute name.
-    attributes: HashMap<String, Subs>,
+    attributes: NameMap<Subs>,
 }
 
 /// What a list names of one attribute.
@@ -93,7 +137,7 @@ enum Subs {
     /// The attribute itself (`emails`).
     All,
     /// Only these sub-attributes, by canonical name (`emails.value`).
-    Only(HashSet<String>),
+    Only(NameSet),
 }
 
 impl Projection {
@@ -382,7 +426,7 @@ impl Selection {
             None => {
                 let subs = match sub {
                     None => Subs::All,
-                    Some(s) => Subs::Only(HashSet::from([s.to_owned()])),
+                    Some(s) => Subs::Only(std::iter::once(s.to_owned()).collect()),
                 };
                 attributes.insert(r.attribute().name.clone(), subs);
             }
@@ -429,8 +473,8 @@ enum Decision<'p> {
     Drop,
     /// Return it; `only` limits sub-attributes (None = all returnable ones), `minus` removes some.
     Keep {
-        only: Option<&'p HashSet<String>>,
-        minus: Option<&'p HashSet<String>>,
+        only: Option<&'p NameSet>,
+        minus: Option<&'p NameSet>,
         requested: bool,
     },
 }
@@ -472,7 +516,7 @@ impl<'p> Decision<'p> {
         p: &'p Projection,
         ext: Option<&str>,
         attr: &Attribute,
-        only: Option<&'p HashSet<String>>,
+        only: Option<&'p NameSet>,
         requested: bool,
     ) -> Self {
         let minus = match p.excluded.get(ext, &attr.name) {
