@@ -1,4 +1,4 @@
-//! Validates `../shared/corpus/user.json` against the registry and projects it with a
+//! Validates `tests/data/user.json` (the corpus User) against the registry and projects it with a
 //! typical `attributes` list (issue: scim-core benchmark).
 //!
 //! Run with `cargo bench -p scim-core --bench validate_project`.
@@ -12,8 +12,8 @@ use scim_core::{Projection, Registry, Resource};
 use serde_json::Value;
 
 fn corpus_user() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus/user.json");
-    let text = std::fs::read_to_string(path).expect("../shared/corpus/user.json beside the repo");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/user.json");
+    let text = std::fs::read_to_string(path).expect("tests/data/user.json");
     serde_json::from_str(&text).expect("user.json is JSON")
 }
 
@@ -31,6 +31,63 @@ fn bench(c: &mut Criterion) {
         None,
     );
     let excluded = Projection::parse(&users, None, Some("groups,photos,addresses"));
+    // 100 names, as many as `DEFAULT_MAX_PROJECTION_NAMES` allows: every User attribute and
+    // sub-attribute the corpus user has, then repeats in other cases.
+    let many: Vec<String> = [
+        "userName",
+        "name.formatted",
+        "name.familyName",
+        "name.givenName",
+        "name.middleName",
+        "name.honorificPrefix",
+        "name.honorificSuffix",
+        "displayName",
+        "nickName",
+        "profileUrl",
+        "emails.value",
+        "emails.type",
+        "emails.primary",
+        "addresses.streetAddress",
+        "addresses.locality",
+        "addresses.region",
+        "addresses.postalCode",
+        "addresses.country",
+        "addresses.formatted",
+        "addresses.type",
+        "addresses.primary",
+        "phoneNumbers.value",
+        "phoneNumbers.type",
+        "ims.value",
+        "ims.type",
+        "photos.value",
+        "photos.type",
+        "userType",
+        "title",
+        "preferredLanguage",
+        "locale",
+        "timezone",
+        "active",
+        "groups.value",
+        "groups.display",
+        "x509Certificates.value",
+        "externalId",
+        "meta",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+    ]
+    .iter()
+    .cycle()
+    .enumerate()
+    .map(|(i, n)| {
+        if i < 40 {
+            (*n).to_owned()
+        } else {
+            n.to_uppercase()
+        }
+    })
+    .take(100)
+    .collect();
+    let many = Projection::from_lists(&users, Some(&many), &[]);
 
     let mut g = c.benchmark_group("user.json");
     g.bench_function("clone (reference)", |b| {
@@ -41,6 +98,9 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("project attributes=6 names", |b| {
         b.iter(|| typical.apply(&users, black_box(&stored)))
+    });
+    g.bench_function("project attributes=100 names", |b| {
+        b.iter(|| many.apply(&users, black_box(&stored)))
     });
     g.bench_function("project default", |b| {
         b.iter(|| Projection::default().apply(&users, black_box(&stored)))

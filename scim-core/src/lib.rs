@@ -13,11 +13,16 @@
 //! | [`ServiceProviderConfig`] | the discovery document | 7643 §5 |
 //! | [`ScimError`], [`ErrorResponse`] | the one error type and its wire form | 7644 §3.12 |
 //! | [`validate`] | input rules for create and replace | 7643 §2, 7644 §3.3, §3.5.1 |
-//! | [`Projection`] | output rules: `attributes`, `excludedAttributes`, `returned` | 7644 §3.4.2.5, §3.9 |
+//! | [`Projection`], [`DEFAULT_MAX_PROJECTION_NAMES`] | output rules: `attributes`, `excludedAttributes` (bounded, deduplicated), `returned` | 7644 §3.4.2.5, §3.9 |
 //!
 //! Attribute names are case-insensitive (RFC 7643 §2.1). They are resolved against the schema
-//! once, at the boundary — [`validate`] for bodies, [`ResourceType::resolve`] for paths — and
-//! everything past it works with canonical names.
+//! once, at the boundary — [`validate`] for bodies, [`ResourceType::resolve`] for paths and
+//! `attributes` lists (with [`ResourceType::extension`] for bare extension URNs) — and
+//! everything past it works with canonical names. The schema lookups these build on
+//! ([`Schema::attribute`], [`Attribute::sub_attribute`], [`ResourceType::extension`] and the
+//! [`Registry`] lookups by name, endpoint and URN) compare case-insensitively, so they find
+//! canonical names too; [`Projection::apply`] uses them to find the definition of each key of
+//! a resource.
 //!
 //! # Example: build a User, validate it, project it
 //!
@@ -87,7 +92,7 @@ pub use config::{
 };
 pub use datetime::DateTime;
 pub use error::{ErrorResponse, ScimError, ScimType};
-pub use projection::Projection;
+pub use projection::{DEFAULT_MAX_PROJECTION_NAMES, Projection};
 pub use registry::{Registry, RegistryError, ResolvedAttr, ResourceType, SchemaExtension};
 pub use resource::{Meta, Resource};
 pub use schema::{AttrType, Attribute, Mutability, Returned, Schema, Uniqueness};

@@ -12,15 +12,36 @@
 //! URN-qualified attributes (`urn:…:enterprise:2.0:User:department`) or whole extensions
 //! (`urn:…:enterprise:2.0:User`), all case-insensitive. Names that match nothing in the
 //! resource type are ignored, as RFC 7644 asks nothing else of them.
+//!
+//! Each list is resolved to canonical names once, when the [`Projection`] is built: names
+//! that resolve to the same attribute count once, and applying the projection looks each
+//! attribute of a resource up in a hash map instead of scanning the lists.
+//! [`Projection::try_from_lists`] bounds the number of names (400 `tooMany`);
+//! [`Projection::parse`] and [`Projection::from_lists`] accept any number.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde_json::{Map, Value};
 
 use crate::Resource;
+use crate::ScimError;
 use crate::registry::ResourceType;
 use crate::schema::{Attribute, Returned};
 
+/// A default for the `max_names` of [`Projection::try_from_lists`]: how many names each of
+/// `attributes` and `excludedAttributes` may hold. RFC 7644 sets no limit; 100 is enough to
+/// name the attributes a client wants of a User or Group one by one, and small enough that
+/// resolving them costs little.
+pub const DEFAULT_MAX_PROJECTION_NAMES: usize = 100;
+
 /// Which attributes a response carries. The default returns every attribute whose
 /// `returned` is `always` or `default`.
+///
+/// The names of each list are resolved to canonical names once, when the projection is
+/// built, and deduplicated (`userName,USERNAME` is `userName`). They are kept in hash maps
+/// keyed by canonical name, so [`Projection::apply`] decides about each attribute of a
+/// resource with one lookup, however long the lists are.
 ///
 /// ```
 /// use scim_core::{Projection, Resource, ResourceType};
@@ -43,57 +64,150 @@ use crate::schema::{Attribute, Returned};
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Projection {
-    attributes: Option<Vec<Selector>>,
-    excluded: Vec<Selector>,
+    /// `None` when `attributes` is not given.
+    attributes: Option<Selection>,
+    excluded: Selection,
 }
 
-/// One resolved name of an `attributes`/`excludedAttributes` list, with canonical names.
+/// The resolved names of one `attributes` or `excludedAttributes` list, deduplicated and
+/// keyed by canonical name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Selection {
+    /// Core and common attributes, by canonical attribute name.
+    core: NameMap<Subs>,
+    /// Extension attributes and whole extensions, by canonical extension URN.
+    extensions: NameMap<ExtensionSelection>,
+}
+
+/// A map keyed by canonical names (attribute names, extension URNs).
+type NameMap<V> = HashMap<String, V, BuildHasherDefault<NameHasher>>;
+
+/// A set of canonical sub-attribute names.
+type NameSet = HashSet<String, BuildHasherDefault<NameHasher>>;
+
+/// The FxHash function (as in rustc) for [`NameMap`] and [`NameSet`]. Only names a schema
+/// defines are ever hashed (a list's names are inserted once resolved to their definitions,
+/// and lookups use the definitions' names), so a client cannot choose colliding keys, and a
+/// few multiplications per name are all that deciding about an attribute costs.
+#[derive(Debug, Clone, Copy, Default)]
+struct NameHasher(u64);
+
+impl NameHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            if let Some(head) = word.get_mut(..chunk.len()) {
+                head.copy_from_slice(chunk);
+            }
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// What a list names of one extension.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct ExtensionSelection {
+    /// The extension URN itself is named: the whole extension.
+    whole: bool,
+    /// The extension's attributes named, by canonical attribute name.
+    attributes: NameMap<Subs>,
+}
+
+/// What a list names of one attribute.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Selector {
-    /// The extension URN the attribute lives under, `None` for core and common attributes.
-    ext: Option<String>,
-    /// `None` selects the whole extension.
-    attr: Option<String>,
-    sub: Option<String>,
+enum Subs {
+    /// The attribute itself (`emails`).
+    All,
+    /// Only these sub-attributes, by canonical name (`emails.value`).
+    Only(NameSet),
 }
 
 impl Projection {
     /// Parses comma-separated `attributes` and `excludedAttributes` query values against the
-    /// resource type. Empty items and unknown names are ignored.
+    /// resource type. Empty items and unknown names are ignored, and so are duplicates.
+    ///
+    /// This accepts any number of names; build the projection with
+    /// [`Projection::try_from_lists`] to bound them.
     pub fn parse(ty: &ResourceType, attributes: Option<&str>, excluded: Option<&str>) -> Self {
-        let split = |s: &str| -> Vec<String> {
-            s.split(',')
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .map(str::to_owned)
-                .collect()
-        };
-        Self::from_lists(
-            ty,
-            attributes.map(split).as_deref(),
-            excluded.map(split).as_deref().unwrap_or_default(),
-        )
+        Projection {
+            attributes: attributes
+                .filter(|s| split_names(s).next().is_some())
+                .map(|s| Selection::resolve(ty, split_names(s))),
+            excluded: Selection::resolve(ty, excluded.into_iter().flat_map(split_names)),
+        }
     }
 
     /// Builds a projection from lists of names, as a `/.search` request carries them
     /// (RFC 7644 §3.4.3). `attributes: None` or an empty list means "not given"; a list of
-    /// only unknown names returns only the `returned: always` attributes.
+    /// only unknown names returns only the `returned: always` attributes. Duplicates are
+    /// ignored.
+    ///
+    /// This accepts any number of names; [`Projection::try_from_lists`] bounds them.
     pub fn from_lists(
         ty: &ResourceType,
         attributes: Option<&[String]>,
         excluded: &[String],
     ) -> Self {
-        let resolve = |names: &[String]| -> Vec<Selector> {
-            names
-                .iter()
-                .filter_map(|n| Selector::resolve(ty, n))
-                .collect()
-        };
-        let attributes = attributes.filter(|names| !names.is_empty()).map(resolve);
         Projection {
-            attributes,
-            excluded: resolve(excluded),
+            attributes: attributes
+                .filter(|names| !names.is_empty())
+                .map(|names| Selection::resolve(ty, names.iter().map(String::as_str))),
+            excluded: Selection::resolve(ty, excluded.iter().map(String::as_str)),
         }
+    }
+
+    /// Like [`Projection::from_lists`], refusing lists that name more than `max_names`
+    /// attributes (RFC 7644 §3.4.2.5, §3.9), so that a request cannot make the server resolve
+    /// an unbounded number of names. [`DEFAULT_MAX_PROJECTION_NAMES`] is a sensible limit.
+    ///
+    /// Names are counted as given, before duplicates are removed; empty (or blank) items are
+    /// not counted.
+    ///
+    /// # Errors
+    ///
+    /// 400 `tooMany` ([`ScimError::too_many`]) when `attributes` or `excluded` holds more than
+    /// `max_names` names; the detail names the parameter and the limit.
+    ///
+    /// ```
+    /// use scim_core::{DEFAULT_MAX_PROJECTION_NAMES, Projection, ResourceType, ScimType};
+    ///
+    /// let users = ResourceType::user();
+    /// let names = vec!["userName".to_owned(); 101];
+    /// let e = Projection::try_from_lists(&users, Some(&names), &[], DEFAULT_MAX_PROJECTION_NAMES)
+    ///     .unwrap_err();
+    /// assert_eq!(e.scim_type(), Some(ScimType::TooMany));
+    ///
+    /// let p = Projection::try_from_lists(&users, Some(&names[..100]), &[], 100)?;
+    /// assert_eq!(p, Projection::parse(&users, Some("userName"), None));
+    /// # Ok::<(), scim_core::ScimError>(())
+    /// ```
+    pub fn try_from_lists(
+        ty: &ResourceType,
+        attributes: Option<&[String]>,
+        excluded: &[String],
+        max_names: usize,
+    ) -> Result<Self, ScimError> {
+        check_count("attributes", attributes.unwrap_or_default(), max_names)?;
+        check_count("excludedAttributes", excluded, max_names)?;
+        Ok(Self::from_lists(ty, attributes, excluded))
     }
 
     /// Whether this is the default projection (no `attributes`, no `excludedAttributes`).
@@ -139,11 +253,11 @@ impl Projection {
                 let urn = ext.schema.id.as_str();
                 // Excluding a whole extension leaves its `returned: always` attributes, on
                 // which excludedAttributes has no effect (RFC 7644 §3.4.2.5).
-                let excluded_whole = self.excluded.iter().any(|s| s.is_whole_extension(urn));
+                let excluded_whole = self.excluded.is_whole_extension(urn);
                 let whole = self
                     .attributes
                     .as_ref()
-                    .is_some_and(|a| a.iter().any(|s| s.is_whole_extension(urn)));
+                    .is_some_and(|a| a.is_whole_extension(urn));
                 let Some(fields) = value.as_object() else {
                     continue;
                 };
@@ -182,6 +296,22 @@ impl Projection {
         }
         Resource::from_map(out)
     }
+}
+
+/// The non-empty, trimmed items of a comma-separated query value.
+fn split_names(s: &str) -> impl Iterator<Item = &str> {
+    s.split(',').map(str::trim).filter(|n| !n.is_empty())
+}
+
+/// 400 `tooMany` when `names` holds more than `max` non-blank names.
+fn check_count(param: &str, names: &[String], max: usize) -> Result<(), ScimError> {
+    let count = names.iter().filter(|n| !n.trim().is_empty()).count();
+    if count > max {
+        return Err(ScimError::too_many(format!(
+            "{param} names {count} attributes; at most {max} are allowed"
+        )));
+    }
+    Ok(())
 }
 
 /// The default projection, in place: removes the `returned: never` and `returned: request`
@@ -259,29 +389,81 @@ fn strip_hidden(ty: &ResourceType, out: &mut Resource) {
     }
 }
 
-impl Selector {
-    fn resolve(ty: &ResourceType, name: &str) -> Option<Selector> {
-        if let Some(ext) = ty.extension(name) {
-            return Some(Selector {
-                ext: Some(ext.schema.id.clone()),
-                attr: None,
-                sub: None,
-            });
+impl Selection {
+    /// Resolves each name against `ty`; unknown names are ignored, duplicates merged.
+    fn resolve<'a>(ty: &ResourceType, names: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut selection = Selection::default();
+        for name in names {
+            selection.insert(ty, name);
         }
-        let r = ty.resolve(name)?;
-        Some(Selector {
-            ext: r.extension_urn().map(str::to_owned),
-            attr: Some(r.attribute().name.clone()),
-            sub: r.sub_attribute().map(|s| s.name.clone()),
-        })
+        selection
+    }
+
+    fn insert(&mut self, ty: &ResourceType, name: &str) {
+        if let Some(ext) = ty.extension(name) {
+            self.extensions
+                .entry(ext.schema.id.clone())
+                .or_default()
+                .whole = true;
+            return;
+        }
+        let Some(r) = ty.resolve(name) else {
+            return;
+        };
+        let attributes = match r.extension_urn() {
+            None => &mut self.core,
+            Some(urn) => {
+                &mut self
+                    .extensions
+                    .entry(urn.to_owned())
+                    .or_default()
+                    .attributes
+            }
+        };
+        let sub = r.sub_attribute().map(|s| s.name.as_str());
+        match attributes.get_mut(r.attribute().name.as_str()) {
+            Some(subs) => subs.add(sub),
+            None => {
+                let subs = match sub {
+                    None => Subs::All,
+                    Some(s) => Subs::Only(std::iter::once(s.to_owned()).collect()),
+                };
+                attributes.insert(r.attribute().name.clone(), subs);
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.core.is_empty() && self.extensions.is_empty()
     }
 
     fn is_whole_extension(&self, urn: &str) -> bool {
-        self.attr.is_none() && self.ext.as_deref() == Some(urn)
+        self.extensions.get(urn).is_some_and(|e| e.whole)
     }
 
-    fn names(&self, ext: Option<&str>, attr: &str) -> bool {
-        self.ext.as_deref() == ext && self.attr.as_deref() == Some(attr)
+    /// What the list names of the attribute `attr` of the extension `ext` (`None`: core or
+    /// common), both canonical.
+    fn get(&self, ext: Option<&str>, attr: &str) -> Option<&Subs> {
+        match ext {
+            None => self.core.get(attr),
+            Some(urn) => self.extensions.get(urn)?.attributes.get(attr),
+        }
+    }
+}
+
+impl Subs {
+    /// Merges one more name of the same attribute: the attribute itself (`None`) or one of
+    /// its sub-attributes.
+    fn add(&mut self, sub: Option<&str>) {
+        match (self, sub) {
+            (Subs::All, _) => {}
+            (this @ Subs::Only(_), None) => *this = Subs::All,
+            (Subs::Only(subs), Some(s)) => {
+                if !subs.contains(s) {
+                    subs.insert(s.to_owned());
+                }
+            }
+        }
     }
 }
 
@@ -291,8 +473,8 @@ enum Decision<'p> {
     Drop,
     /// Return it; `only` limits sub-attributes (None = all returnable ones), `minus` removes some.
     Keep {
-        only: Option<Vec<&'p str>>,
-        minus: Vec<&'p str>,
+        only: Option<&'p NameSet>,
+        minus: Option<&'p NameSet>,
         requested: bool,
     },
 }
@@ -304,7 +486,7 @@ impl<'p> Decision<'p> {
             Returned::Always => {
                 return Decision::Keep {
                     only: None,
-                    minus: Vec::new(),
+                    minus: None,
                     requested: true,
                 };
             }
@@ -313,21 +495,11 @@ impl<'p> Decision<'p> {
         let (only, requested) = match &p.attributes {
             None if attr.returned == Returned::Request => return Decision::Drop,
             None => (None, false),
-            Some(list) => {
-                let named: Vec<&Selector> =
-                    list.iter().filter(|s| s.names(ext, &attr.name)).collect();
-                if named.is_empty() {
-                    return Decision::Drop;
-                }
-                if named.iter().any(|s| s.sub.is_none()) {
-                    (None, true)
-                } else {
-                    (
-                        Some(named.iter().filter_map(|s| s.sub.as_deref()).collect()),
-                        true,
-                    )
-                }
-            }
+            Some(selection) => match selection.get(ext, &attr.name) {
+                None => return Decision::Drop,
+                Some(Subs::All) => (None, true),
+                Some(Subs::Only(subs)) => (Some(subs), true),
+            },
         };
         Self::excluding(p, ext, attr, only, requested)
     }
@@ -344,16 +516,14 @@ impl<'p> Decision<'p> {
         p: &'p Projection,
         ext: Option<&str>,
         attr: &Attribute,
-        only: Option<Vec<&'p str>>,
+        only: Option<&'p NameSet>,
         requested: bool,
     ) -> Self {
-        let mut minus = Vec::new();
-        for s in p.excluded.iter().filter(|s| s.names(ext, &attr.name)) {
-            match &s.sub {
-                None => return Decision::Drop,
-                Some(sub) => minus.push(sub.as_str()),
-            }
-        }
+        let minus = match p.excluded.get(ext, &attr.name) {
+            Some(Subs::All) => return Decision::Drop,
+            Some(Subs::Only(subs)) => Some(subs),
+            None => None,
+        };
         Decision::Keep {
             only,
             minus,
@@ -382,11 +552,11 @@ impl<'p> Decision<'p> {
                 Returned::Never => false,
                 Returned::Always => true,
                 Returned::Default | Returned::Request => {
-                    if minus.contains(&sub.name.as_str()) {
+                    if minus.is_some_and(|m| m.contains(sub.name.as_str())) {
                         return false;
                     }
                     match only {
-                        Some(subs) => subs.contains(&sub.name.as_str()),
+                        Some(subs) => subs.contains(sub.name.as_str()),
                         None => sub.returned == Returned::Default || *requested,
                     }
                 }

@@ -3,8 +3,8 @@
 //! A [`Resource`] is a JSON object (`serde_json::Map`) whose keys are canonical attribute names:
 //! core attributes at the top level, the common attributes `id`, `externalId`, `meta` and
 //! `schemas` beside them, and each extension's attributes under its schema URN key (RFC 7643
-//! §3.3). Canonical names come from [`crate::validate`] (input) or from the store; code past
-//! that boundary never compares names case-insensitively again.
+//! §3.3). Canonical names come from [`crate::validate`] (input) or from the store, so code past
+//! that boundary reads values by exact key ([`Resource::get`], [`Resource::extension`]).
 
 use std::sync::Arc;
 

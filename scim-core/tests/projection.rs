@@ -1,5 +1,5 @@
 //! Table-driven tests of `Projection` (RFC 7644 §3.4.2.5 and §3.9; RFC 7643 §7 `returned`)
-//! over the corpus User and Group.
+//! over the corpus User and Group (`tests/data/user.json`, `tests/data/group.json`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
@@ -13,7 +13,7 @@ const ENT: &str = urn::ENTERPRISE_USER;
 const ACME: &str = "urn:example:params:scim:schemas:extension:acme:2.0:User";
 
 fn corpus(file: &str) -> Value {
-    let path = format!("{}/../../shared/corpus/{file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/tests/data/{file}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap()
 }

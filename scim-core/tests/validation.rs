@@ -1331,9 +1331,9 @@ fn fill_placeholders(v: &mut Value) {
 fn every_entra_post_body_validates() {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/conformance/entra/scenarios.json"
+        "/tests/data/entra_scenarios.json"
     );
-    let text = std::fs::read_to_string(path).expect("shared/conformance/entra/scenarios.json");
+    let text = std::fs::read_to_string(path).expect("tests/data/entra_scenarios.json");
     let doc: Value = serde_json::from_str(&text).expect("scenarios.json is JSON");
     let registry = Registry::standard();
     let opts = ValidationOptions::default();
