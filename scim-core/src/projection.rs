@@ -19,8 +19,6 @@
 //! [`Projection::try_from_lists`] bounds the number of names (400 `tooMany`);
 //! [`Projection::parse`] and [`Projection::from_lists`] accept any number.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
 
 use serde_json::{Map, Value};
 
@@ -79,48 +77,15 @@ struct Selection {
     extensions: NameMap<ExtensionSelection>,
 }
 
-/// A map keyed by canonical names (attribute names, extension URNs).
-type NameMap<V> = HashMap<String, V, BuildHasherDefault<NameHasher>>;
+/// A map keyed by canonical names (attribute names, extension URNs), hashed with FxHash
+/// (`rustc-hash`): only names a schema defines are ever hashed (a list's names are inserted
+/// once resolved to their definitions, and lookups use the definitions' names), so a client
+/// cannot choose colliding keys, and a few multiplications per name are all that deciding
+/// about an attribute costs.
+type NameMap<V> = rustc_hash::FxHashMap<String, V>;
 
 /// A set of canonical sub-attribute names.
-type NameSet = HashSet<String, BuildHasherDefault<NameHasher>>;
-
-/// The FxHash function (as in rustc) for [`NameMap`] and [`NameSet`]. Only names a schema
-/// defines are ever hashed (a list's names are inserted once resolved to their definitions,
-/// and lookups use the definitions' names), so a client cannot choose colliding keys, and a
-/// few multiplications per name are all that deciding about an attribute costs.
-#[derive(Debug, Clone, Copy, Default)]
-struct NameHasher(u64);
-
-impl NameHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for NameHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            if let Some(head) = word.get_mut(..chunk.len()) {
-                head.copy_from_slice(chunk);
-            }
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+type NameSet = rustc_hash::FxHashSet<String>;
 
 /// What a list names of one extension.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
