@@ -4,7 +4,7 @@
 use scim_core::{Attribute, ResourceType};
 
 use super::convert::{Operand, operand};
-use super::error::EvalError;
+use super::error::{EvalError, refuse_secret};
 use super::node::{Loc, Node, Test};
 use crate::ast::{AttrPath, CompValue, CompareOp, Filter, ValuePath};
 
@@ -44,33 +44,46 @@ pub(super) enum Scope<'a> {
 }
 
 impl Scope<'_> {
-    /// The location and definition of a path, `None` when unknown.
-    fn locate(&self, path: &AttrPath) -> Option<(Loc, &Attribute, Option<&Attribute>)> {
+    /// The location and definition of a path, `None` when unknown, and an error when it
+    /// names a secret attribute or sub-attribute ([`EvalError::SecretAttribute`]).
+    fn locate(
+        &self,
+        path: &AttrPath,
+    ) -> Result<Option<(Loc, &Attribute, Option<&Attribute>)>, EvalError> {
         match self {
             Scope::Resource(ty) => {
-                let r =
-                    ty.resolve_parts(path.urn.as_deref(), &path.name, path.sub_attr.as_deref())?;
+                let Some(r) =
+                    ty.resolve_parts(path.urn.as_deref(), &path.name, path.sub_attr.as_deref())
+                else {
+                    return Ok(None);
+                };
+                refuse_secret(r.attribute(), r.sub_attribute(), || r.canonical_path())?;
                 let loc = Loc {
                     ext: r.extension_urn().map(str::to_owned),
                     attr: r.attribute().name.clone(),
                     sub: r.sub_attribute().map(|s| s.name.clone()),
                 };
-                Some((loc, r.attribute(), r.sub_attribute()))
+                Ok(Some((loc, r.attribute(), r.sub_attribute())))
             }
             Scope::Complex(parent, _) => {
                 // `emails[emails.type eq "work"]`: the attribute's own name as a prefix.
                 let name = match (&path.urn, &path.sub_attr) {
                     (None, None) => path.name.as_str(),
                     (None, Some(sub)) if path.name.eq_ignore_ascii_case(&parent.name) => sub,
-                    _ => return None,
+                    _ => return Ok(None),
                 };
-                let sub = parent.sub_attribute(name)?;
+                let Some(sub) = parent.sub_attribute(name) else {
+                    return Ok(None);
+                };
+                refuse_secret(parent, Some(sub), || {
+                    format!("{}.{}", parent.name, sub.name)
+                })?;
                 let loc = Loc {
                     ext: None,
                     attr: sub.name.clone(),
                     sub: None,
                 };
-                Some((loc, sub, None))
+                Ok(Some((loc, sub, None)))
             }
         }
     }
@@ -115,18 +128,18 @@ pub(super) fn compile(filter: &Filter, scope: &Scope<'_>) -> Result<Node, EvalEr
                 .collect::<Result<_, _>>()?,
         ),
         Filter::Not(f) => Node::Not(Box::new(compile(f, scope)?)),
-        Filter::Present(path) => match scope.locate(path) {
+        Filter::Present(path) => match scope.locate(path)? {
             Some((loc, _, _)) => Node::Present(loc),
             None => scope.missing(path)?,
         },
-        Filter::Compare { path, op, value } => match scope.locate(path) {
+        Filter::Compare { path, op, value } => match scope.locate(path)? {
             Some((loc, attr, sub)) => {
                 let exact = scope.exact_value() && loc.attr == "value";
                 compile_compare(path, loc, attr, sub, *op, value, exact)?
             }
             None => scope.missing(path)?,
         },
-        Filter::ValuePath(ValuePath { attr: path, filter }) => match scope.locate(path) {
+        Filter::ValuePath(ValuePath { attr: path, filter }) => match scope.locate(path)? {
             Some((loc, attr, sub)) => {
                 let def = sub.unwrap_or(attr);
                 if !def.is_complex() {
@@ -157,6 +170,10 @@ fn compile_compare(
         // RFC 7644 §3.4.2.2: a complex attribute without a sub-attribute compares its `value`.
         match def.sub_attribute("value") {
             Some(v) if loc.sub.is_none() => {
+                refuse_secret(v, None, || match &loc.ext {
+                    Some(urn) => format!("{urn}:{}.{}", loc.attr, v.name),
+                    None => format!("{}.{}", loc.attr, v.name),
+                })?;
                 loc.sub = Some(v.name.clone());
                 def = v;
             }
@@ -186,12 +203,12 @@ fn compile_compare(
         s.clone_from(raw);
         *case_exact = true;
     }
-    Ok(Node::Compare(loc, Test { op, operand }))
+    Ok(Node::Compare(loc, Test::new(op, operand)))
 }
 
 pub(super) fn resolve_names(filter: &Filter, scope: &Scope<'_>) -> Result<Filter, EvalError> {
     let canonical = |path: &AttrPath| -> Result<(AttrPath, Option<&Attribute>), EvalError> {
-        let (loc, attr, sub) = scope.locate(path).ok_or_else(|| scope.unknown(path))?;
+        let (loc, attr, sub) = scope.locate(path)?.ok_or_else(|| scope.unknown(path))?;
         let p = AttrPath {
             urn: loc.ext,
             name: loc.attr,

@@ -29,7 +29,7 @@
 
 mod compile;
 pub(crate) mod convert;
-mod error;
+pub(crate) mod error;
 mod node;
 mod text;
 
@@ -136,6 +136,7 @@ impl Filter {
         attr: &Attribute,
         options: ValueFilterOptions,
     ) -> Result<Matcher, EvalError> {
+        error::refuse_secret(attr, None, || attr.name.clone())?;
         if !attr.is_complex() {
             return Err(EvalError::NotComparable {
                 path: attr.name.clone(),

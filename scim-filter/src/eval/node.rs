@@ -4,7 +4,7 @@ use scim_core::DateTime;
 use serde_json::{Map, Value};
 
 use super::convert::Operand;
-use super::text::{compare_str, ordered};
+use super::text::{Needle, compare_str, ordered};
 use crate::ast::CompareOp;
 
 /// Where a value lives in a resource (or in a complex value), with canonical keys.
@@ -32,8 +32,26 @@ pub(super) enum Node {
 /// A comparison with its operand already converted to the attribute's type.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Test {
-    pub(super) op: CompareOp,
-    pub(super) operand: Operand,
+    op: CompareOp,
+    operand: Operand,
+    /// For `co` on text: the needle's substring searcher, built once here.
+    contains: Option<Needle>,
+}
+
+impl Test {
+    /// A comparison of values with `operand` (already converted, and folded when the attribute
+    /// is not case-exact).
+    pub(super) fn new(op: CompareOp, operand: Operand) -> Self {
+        let contains = match (&operand, op) {
+            (Operand::Text { s, .. }, CompareOp::Co) => Some(Needle::new(s)),
+            _ => None,
+        };
+        Test {
+            op,
+            operand,
+            contains,
+        }
+    }
 }
 
 impl Node {
@@ -96,7 +114,7 @@ impl Test {
         let op = self.op;
         match &self.operand {
             Operand::Text { s, case_exact } => match v {
-                Value::String(x) => compare_str(op, x, s, *case_exact),
+                Value::String(x) => compare_str(op, x, s, *case_exact, self.contains.as_ref()),
                 _ => false,
             },
             Operand::Bool(b) => match v {

@@ -11,6 +11,7 @@ use super::mapping::SqlMapping;
 use super::types::{Column, Dialect, MultiValued, SqlError, SqlWhere};
 use crate::ast::{AttrPath, CompValue, CompareOp, Filter};
 use crate::eval::EvalError;
+use crate::eval::error::refuse_secret;
 use crate::visit::FilterVisitor;
 
 impl SqlMapping {
@@ -101,6 +102,7 @@ impl<'m> Translator<'m> {
                 let r = ty
                     .resolve_parts(path.urn.as_deref(), &path.name, path.sub_attr.as_deref())
                     .ok_or_else(|| unknown(&ty.name))?;
+                refuse_secret(r.attribute(), r.sub_attribute(), || r.canonical_path())?;
                 Ok(Located {
                     urn: r.extension_urn(),
                     attr: r.attribute(),
@@ -108,12 +110,23 @@ impl<'m> Translator<'m> {
                 })
             }
             Scope::Values { urn, parent, .. } | Scope::Complex { urn, parent } => {
-                if path.urn.is_some() || path.sub_attr.is_some() {
-                    return Err(unknown(&parent.name).into());
-                }
+                // `emails[emails.type eq "work"]`: the attribute's own name as a prefix, as
+                // in memory.
+                let name = match (&path.urn, &path.sub_attr) {
+                    (None, None) => path.name.as_str(),
+                    (None, Some(sub)) if path.name.eq_ignore_ascii_case(&parent.name) => sub,
+                    _ => return Err(unknown(&parent.name).into()),
+                };
                 let sub = parent
-                    .sub_attribute(&path.name)
+                    .sub_attribute(name)
                     .ok_or_else(|| unknown(&parent.name))?;
+                refuse_secret(parent, Some(sub), || {
+                    let mut p = urn.map(|u| format!("{u}:")).unwrap_or_default();
+                    p.push_str(&parent.name);
+                    p.push('.');
+                    p.push_str(&sub.name);
+                    p
+                })?;
                 Ok(Located {
                     urn,
                     attr: parent,
@@ -245,7 +258,13 @@ impl<'m> Translator<'m> {
         let subs = mapping
             .columns
             .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
-            .take_while(|(k, _)| k.starts_with(prefix));
+            .take_while(|(k, _)| k.starts_with(prefix))
+            // A secret sub-attribute's column says nothing, not even whether it is set.
+            .filter(|(k, _)| {
+                k.strip_prefix(prefix)
+                    .and_then(|sub| attr.sub_attribute(sub))
+                    .is_none_or(|sub| !sub.is_secret())
+            });
         for (i, (_, column)) in subs.enumerate() {
             if i > 0 {
                 sql.push_str(" OR ");
@@ -274,7 +293,15 @@ impl<'m> FilterVisitor for Translator<'m> {
         if loc.def().is_complex() {
             // RFC 7644 §3.4.2.2: a complex attribute without a sub-attribute compares `value`.
             match (loc.sub, loc.attr.sub_attribute("value")) {
-                (None, Some(v)) => loc.sub = Some(v),
+                (None, Some(v)) => {
+                    refuse_secret(v, None, || {
+                        let mut p = loc.urn.map(|u| format!("{u}:")).unwrap_or_default();
+                        p.push_str(&loc.attr.name);
+                        p.push_str(".value");
+                        p
+                    })?;
+                    loc.sub = Some(v);
+                }
                 _ => {
                     return Err(EvalError::NotComparable {
                         path: path.to_string(),
