@@ -1,4 +1,5 @@
 //! Hostile input fails fast with an error, never a stack overflow or quadratic time.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use scim_filter::{
     AttrPath, CompValue, CompareOp, Filter, Grammar, ParseErrorKind, ParseOptions, PatchPath,

@@ -36,6 +36,9 @@ impl ValueFilterOptions {
     }
 }
 
+/// A path located in a scope: where its values are, its attribute and its sub-attribute.
+type Located<'a> = (Loc, &'a Attribute, Option<&'a Attribute>);
+
 /// Where names are resolved: at the resource's top level, or inside the values of a complex
 /// attribute (within `attr[...]`).
 pub(super) enum Scope<'a> {
@@ -46,10 +49,7 @@ pub(super) enum Scope<'a> {
 impl Scope<'_> {
     /// The location and definition of a path, `None` when unknown, and an error when it
     /// names a secret attribute or sub-attribute ([`EvalError::SecretAttribute`]).
-    fn locate(
-        &self,
-        path: &AttrPath,
-    ) -> Result<Option<(Loc, &Attribute, Option<&Attribute>)>, EvalError> {
+    fn locate(&self, path: &AttrPath) -> Result<Option<Located<'_>>, EvalError> {
         match self {
             Scope::Resource(ty) => {
                 let Some(r) =

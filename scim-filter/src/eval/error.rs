@@ -39,7 +39,7 @@ pub enum EvalError {
         /// Why.
         what: &'static str,
     },
-    /// An attribute the resource type does not define (only from [`Filter::resolve`]).
+    /// An attribute the resource type does not define (only from [`Filter::resolve`](crate::Filter::resolve)).
     #[error("{path} is not an attribute of {resource_type}")]
     UnknownAttribute {
         /// The attribute path as written.

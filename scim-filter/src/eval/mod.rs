@@ -21,7 +21,12 @@
 //! - Comparing incompatible types (`active gt true`, `userName eq 12`,
 //!   `meta.created gt "yesterday"`) is an [`EvalError`] (400 `invalidFilter`), not a silent
 //!   false.
-
+//! - An attribute that is never returned (`returned: never` or `mutability: writeOnly`,
+//!   [`Attribute::is_secret`], RFC 7643 §2.2) is an [`EvalError::SecretAttribute`] wherever it
+//!   appears, so a filter cannot be used as an oracle on a password.
+//! - `co`, `sw` and `ew` are linear in the length of the value: `co` runs `memchr`'s `memmem`
+//!   with the needle's searcher built at compile time, and a `caseExact: false` value is folded
+//!   once (Unicode lowercase) per comparison.
 //!
 //! The module's files: `error` ([`EvalError`]), `compile` (resolution and checks),
 //! `convert` (comparison values to the attribute's type, shared with the SQL translator),

@@ -20,18 +20,21 @@ pub(super) fn ordered(op: CompareOp, ord: Ordering) -> bool {
     }
 }
 
-/// The needle of a `co` comparison, with its substring searcher built once at compile time.
+/// The needle of a `co` comparison, with its substring searcher built once at compile time
+/// (boxed: the searcher is a few hundred bytes, and compiled nodes stay small).
 ///
 /// The search is `memchr`'s `memmem` (Two-Way with SIMD prefilters): linear in the length of
 /// the value whatever the needle, so a long stored value and a long needle cost
 /// O(|value| + |needle|), not O(|value| · |needle|).
 #[derive(Clone, Debug)]
-pub(super) struct Needle(memmem::Finder<'static>);
+pub(super) struct Needle(Box<memmem::Finder<'static>>);
 
 impl Needle {
     /// A searcher for `needle` (already folded when the comparison ignores case).
     pub(super) fn new(needle: &str) -> Self {
-        Needle(memmem::Finder::new(needle.as_bytes()).into_owned())
+        Needle(Box::new(
+            memmem::Finder::new(needle.as_bytes()).into_owned(),
+        ))
     }
 
     /// Whether `haystack` contains the needle.

@@ -11,7 +11,7 @@ use super::types::{Column, ColumnKind, MultiValued, SqlError};
 ///
 /// Build one per resource type with [`SqlMapping::builder`]; paths are resolved against the
 /// resource type there, in any case and with or without the schema URN. Then
-/// [`SqlMapping::translate`] turns filters into [`SqlWhere`] clauses.
+/// [`SqlMapping::translate`] turns filters into [`SqlWhere`](super::types::SqlWhere) clauses.
 ///
 /// # Example
 ///
@@ -105,10 +105,13 @@ use super::types::{Column, ColumnKind, MultiValued, SqlError};
 ///
 /// # Errors
 ///
-/// The filter is checked against the resource type as [`Filter::resolve`] checks it: an
-/// unknown attribute or a comparison its type does not support is [`SqlError::Filter`]. An
-/// attribute the mapping has no column for is [`SqlError::Unmapped`]. Both become
-/// `400 invalidFilter`.
+/// The filter is checked against the resource type as [`Filter::resolve`](crate::Filter::resolve) checks it: an
+/// unknown attribute, a comparison its type does not support, or a secret attribute
+/// (`returned: never` or `mutability: writeOnly`, such as `password`:
+/// [`EvalError::SecretAttribute`](crate::EvalError::SecretAttribute), even when the mapping has
+/// a column for it) is [`SqlError::Filter`]. An attribute the mapping has no column for is
+/// [`SqlError::Unmapped`]. Both become `400 invalidFilter`. The presence test of a complex
+/// attribute stored in sub-attribute columns ignores the columns of secret sub-attributes.
 #[derive(Debug, Clone)]
 pub struct SqlMapping {
     pub(super) ty: Arc<ResourceType>,

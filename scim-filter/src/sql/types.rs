@@ -176,7 +176,7 @@ impl MultiValued {
 #[non_exhaustive]
 pub enum SqlError {
     /// The filter does not fit the resource type: an unknown attribute or a comparison the
-    /// attribute's type does not support (the errors of [`Filter::resolve`]).
+    /// attribute's type does not support (the errors of [`Filter::resolve`](crate::Filter::resolve)).
     #[error(transparent)]
     Filter(#[from] EvalError),
     /// The filter uses an attribute the mapping has no column for.
@@ -185,7 +185,7 @@ pub enum SqlError {
         /// The attribute's canonical path, e.g. `name.honorificPrefix`.
         path: String,
     },
-    /// [`SqlMappingBuilder::build`]: an entry names an attribute the resource type does not
+    /// [`SqlMappingBuilder::build`](crate::SqlMappingBuilder::build): an entry names an attribute the resource type does not
     /// define, or maps it in a way that does not fit its definition.
     #[error("invalid SQL mapping for {path}: {reason}")]
     Mapping {
