@@ -218,7 +218,7 @@ mod tests {
     use std::convert::Infallible;
 
     use super::*;
-    use crate::ParseOptions;
+    use crate::options::ParseOptions;
 
     /// Prints the filter back in canonical form, through the visitor only.
     struct Printer;

@@ -185,9 +185,9 @@ fn long_chains_compile_and_resolve_without_recursion() {
         .map(|i| format!("userName eq \"u{i}\""))
         .collect::<Vec<_>>()
         .join(" or ");
-    let opts = crate::ParseOptions {
+    let opts = crate::options::ParseOptions {
         max_len: 1 << 20,
-        ..crate::ParseOptions::DEFAULT
+        ..crate::options::ParseOptions::DEFAULT
     };
     let f = Filter::parse_with(&text, &opts).unwrap();
     let users = ResourceType::user();

@@ -158,7 +158,7 @@ fn long_chains_are_grouped() {
         .translate(
             &Filter::parse_with(
                 &vec![r#"id eq "x""#; 130].join(" or "),
-                &crate::ParseOptions::DEFAULT,
+                &crate::options::ParseOptions::DEFAULT,
             )
             .unwrap(),
             Dialect::Sqlite,
