@@ -1,7 +1,7 @@
 //! Parse and evaluation cost, side by side with the crates.io `scim-filter` 0.2.3 (renamed
 //! `scim_filter_023` in the dev-dependencies).
 //!
-//! - `parse corpus`: all 44 lines of `../shared/corpus/filters.txt`. 0.2.3 rejects some valid
+//! - `parse corpus`: all 44 lines of `tests/data/filters.txt` (a copy of the shared corpus). 0.2.3 rejects some valid
 //!   lines; they are listed on stderr and skipped in its loop, and ours is also timed on the
 //!   same subset so the two loops do the same work.
 //! - `eval`: one pre-parsed filter against `user.json`. Ours is
@@ -10,6 +10,8 @@
 //!   (0.2.3 ignores a path's URN, so it answers `false` for the `urn eq` case).
 //! - `compile` and `compile + eval` (`scim_filter::matches`) for reference, and `end to end`
 //!   (parse + evaluate one resource) against 0.2.3's `scim_filter(input, resources)`.
+//! - `co on a long value`: `co` with a 1 KiB needle that nearly matches everywhere, on 64 KiB
+//!   and 1 MiB values, case-exact and case-insensitive: linear in the value's length.
 //!
 //! Run with
 //! `cargo bench -p scim-filter@0.1.0 --bench parse_eval -- --warm-up-time 1 --measurement-time 3`
@@ -27,12 +29,9 @@ use serde_json::Value;
 
 const FILTERS: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/corpus/filters.txt"
+    "/tests/data/filters.txt"
 ));
-const USER: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/corpus/user.json"
-));
+const USER: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/user.json"));
 
 /// 0.2.3's own entry point (`scim_filter_parser`) is crate-private; this is the same thing
 /// from its public `parser` module: the `filter` combinator, and no input left over.
@@ -162,6 +161,33 @@ fn bench(c: &mut Criterion) {
         });
     }
     e2e.finish();
+
+    // `co` on a long stored value: linear in the value's length (memmem, and one case fold of
+    // the value for caseExact: false). The needle nearly matches everywhere, the worst case
+    // for a window-by-window search (O(|value| * |needle|)).
+    let mut long = c.benchmark_group("co on a long value");
+    let needle = format!("{}b", "a".repeat(1023));
+    for len in [64 * 1024, 1024 * 1024] {
+        let value = "a".repeat(len);
+        let upper = value.to_uppercase();
+        long.throughput(Throughput::Bytes(len as u64));
+        for (attr, stored, label) in [
+            ("externalId", &value, "caseExact"),
+            ("userName", &value, "caseExact false, lower"),
+            ("userName", &upper, "caseExact false, upper"),
+        ] {
+            let m = Filter::parse(&format!(r#"{attr} co "{needle}""#))
+                .unwrap()
+                .compile(&users)
+                .unwrap();
+            let resource = serde_json::json!({ attr: stored });
+            assert!(!m.matches_value(&resource));
+            long.bench_function(BenchmarkId::new(label, len), |b| {
+                b.iter(|| black_box(&m).matches_value(black_box(&resource)))
+            });
+        }
+    }
+    long.finish();
 }
 
 criterion_group!(benches, bench);

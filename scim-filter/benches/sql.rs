@@ -10,13 +10,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use scim_core::ResourceType;
 use scim_filter::{Dialect, Filter, MultiValued, SqlMapping};
 
-/// Line 40 of `../shared/corpus/filters.txt`: 50 `userName eq` joined by `or`.
+/// Line 40 of `tests/data/filters.txt` (a copy of the shared corpus): 50 `userName eq` joined by `or`.
 fn corpus_or50() -> String {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/corpus/filters.txt"
-    );
-    let text = std::fs::read_to_string(path).expect("../shared/corpus/filters.txt beside the repo");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/filters.txt");
+    let text = std::fs::read_to_string(path).expect("tests/data/filters.txt (vendored)");
     let line = text.lines().nth(39).expect("line 40").to_owned();
     assert_eq!(
         line.matches(" or ").count(),

@@ -1,17 +1,15 @@
 //! The syntax tree of SCIM filters (RFC 7644 §3.4.2.2, Figure 1) and PATCH paths (RFC 7644
 //! §3.5.2, Figure 7), and its canonical printer.
 //!
-//! This module knows nothing about the parser: it holds the types, their `Display` (which the
-//! parser reads back to the same tree) and the entry points that delegate to `crate::parser`.
+//! This module knows nothing about the parser: it holds the types and their `Display` (which the
+//! parser reads back to the same tree). The parsing entry points (`Filter::parse`,
+//! `AttrPath::parse`, `PatchPath::parse` and their `FromStr` impls) live in `crate::parser`, and
+//! the structural impls of [`Filter`] (`Clone`, `PartialEq`, `Hash`, `Debug`, `Drop`) in
+//! `crate::chain`; both import this module, and this module imports neither.
 
 use std::fmt;
-use std::str::FromStr;
 
 use serde_json::Number;
-
-use crate::error::ParseError;
-use crate::options::ParseOptions;
-use crate::parser;
 
 /// A SCIM filter expression (RFC 7644 §3.4.2.2, Figure 1 `FILTER`).
 ///
@@ -34,14 +32,21 @@ use crate::parser;
 /// # Ok::<(), scim_filter::ParseError>(())
 /// ```
 ///
-/// # Long chains
+/// # Deep trees
 ///
-/// `Clone`, `PartialEq`, `Hash`, `Debug` (without `#`) and `Display` walk `and`/`or` chains in
-/// a loop, so a parsed filter with thousands of terms costs no stack per term; they recurse only
-/// into groups, whose depth the parser bounds ([`ParseOptions::max_depth`]). `Drop` is the
-/// compiler's and does recurse along a chain: within the default 64 KiB limit (at most about 8,000
-/// terms) that is well inside a 2 MiB thread stack, but see [`ParseOptions::max_len`] before
-/// raising the limit by orders of magnitude.
+/// The parser bounds nesting ([`ParseOptions::max_depth`](crate::ParseOptions::max_depth), 64
+/// by default) but not the length of `and`/`or` chains, which it folds into left-deep trees.
+///
+/// - `Drop` is iterative: it takes the children out onto a heap stack, so any tree, parsed or
+///   built by hand, millions of levels deep in any shape, drops on a small thread stack.
+/// - `Clone`, `PartialEq`, `Hash`, `Debug` (without `#`), `Display`, [`Filter::equalities`],
+///   [`Filter::accept`](crate::FilterVisitor) and the compilers ([`Filter::compile`],
+///   [`Filter::resolve`], the SQL translator) walk `and`/`or` chains in a loop, so chains of
+///   any length cost no stack per term. They recurse once per *group* (`not (…)`, a
+///   parenthesised sub-chain, a value path), so they assume the nesting depth is bounded, as it
+///   is for every parsed filter. On a tree built by hand, keep the nesting of groups
+///   (e.g. `Not(Not(…))`) to what [`ParseOptions::max_depth`](crate::ParseOptions::max_depth)
+///   would admit; `{:#?}` recurses per chain term too.
 pub enum Filter {
     /// `attrPath SP compareOp SP compValue` (the comparison form of `attrExp`).
     Compare {
@@ -210,13 +215,6 @@ impl AttrPath {
             sub_attr: None,
         }
     }
-
-    /// Parses an attribute path alone, as found in `sortBy`, `attributes` and
-    /// `excludedAttributes` (RFC 7644 §3.4.2.3, §3.4.2.5). Surrounding whitespace is ignored;
-    /// errors use [`Grammar::Path`](crate::Grammar::Path).
-    pub fn parse(input: &str) -> Result<AttrPath, ParseError> {
-        parser::parse_attr_path(input, &ParseOptions::DEFAULT)
-    }
 }
 
 impl fmt::Display for AttrPath {
@@ -231,13 +229,6 @@ impl fmt::Display for AttrPath {
             f.write_str(sub)?;
         }
         Ok(())
-    }
-}
-
-impl FromStr for AttrPath {
-    type Err = ParseError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        AttrPath::parse(s)
     }
 }
 
@@ -289,17 +280,6 @@ pub enum PatchPath {
 }
 
 impl PatchPath {
-    /// Parses a PATCH `path` with the default [`ParseOptions`]. Errors use
-    /// [`Grammar::Path`](crate::Grammar::Path) and so become `invalidPath`.
-    pub fn parse(input: &str) -> Result<PatchPath, ParseError> {
-        parser::parse_patch_path(input, &ParseOptions::DEFAULT)
-    }
-
-    /// Parses a PATCH `path` with explicit limits.
-    pub fn parse_with(input: &str, options: &ParseOptions) -> Result<PatchPath, ParseError> {
-        parser::parse_patch_path(input, options)
-    }
-
     /// The attribute the path starts from (`members` in `members[value eq "x"].display`).
     pub fn attr(&self) -> &AttrPath {
         match self {
@@ -328,30 +308,7 @@ impl fmt::Display for PatchPath {
     }
 }
 
-impl FromStr for PatchPath {
-    type Err = ParseError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        PatchPath::parse(s)
-    }
-}
-
 impl Filter {
-    /// Parses a filter (RFC 7644 §3.4.2.2) with the default [`ParseOptions`]
-    /// (64 levels of nesting, 64 KiB). Errors use [`Grammar::Filter`](crate::Grammar::Filter).
-    ///
-    /// Besides the RFC grammar this accepts: any mix of spaces, tabs and line breaks between
-    /// tokens (and around the filter); `not(` without a space; `true`, `false`, `null` in any
-    /// case; and the form Microsoft Entra ID sends, `emails[type eq "work"].value eq "x"`, read as
-    /// `emails[type eq "work" and value eq "x"]`.
-    pub fn parse(input: &str) -> Result<Filter, ParseError> {
-        parser::parse_filter(input, &ParseOptions::DEFAULT)
-    }
-
-    /// Parses a filter with explicit limits.
-    pub fn parse_with(input: &str, options: &ParseOptions) -> Result<Filter, ParseError> {
-        parser::parse_filter(input, options)
-    }
-
     /// The `(attribute, value)` of a plain equality `attrPath eq compValue`, else `None`.
     ///
     /// Useful to answer the most common IdP query (`userName eq "x"`, `externalId eq "x"`) from
@@ -414,13 +371,6 @@ impl Filter {
     }
 }
 
-impl FromStr for Filter {
-    type Err = ParseError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Filter::parse(s)
-    }
-}
-
 impl fmt::Display for Filter {
     /// The canonical text: lowercase keywords and operators, single spaces, `not (…)`, and
     /// parentheses only where the tree's shape needs them (`or` < `and` < everything else, and
@@ -428,6 +378,22 @@ impl fmt::Display for Filter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write_filter(self, f)
     }
+}
+
+/// For an `and`/`or` node, the leftmost operand of its chain of the same operator and the
+/// other operands, left to right; for any other node, the node itself and nothing. The walk is a
+/// loop, so a chain of any length costs no stack.
+pub(crate) fn spine(node: &Filter) -> (&Filter, Vec<&Filter>) {
+    let mut rights = Vec::new();
+    let mut cursor = node;
+    while let (Filter::Or(..), Filter::Or(left, right))
+    | (Filter::And(..), Filter::And(left, right)) = (node, cursor)
+    {
+        rights.push(&**right);
+        cursor = left;
+    }
+    rights.reverse();
+    (cursor, rights)
 }
 
 /// Binding strength when printing: `or` < `and` < atoms, `not` and value paths.
@@ -448,7 +414,7 @@ fn write_filter(filter: &Filter, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         Filter::And(..) | Filter::Or(..) => {
             let prec = precedence(filter);
             let keyword = if prec == 1 { " or " } else { " and " };
-            let (first, rights) = crate::chain::spine(filter);
+            let (first, rights) = spine(filter);
             write_operand(first, prec, f)?;
             for right in rights {
                 f.write_str(keyword)?;
@@ -562,6 +528,5 @@ mod tests {
         }
         assert_eq!(f.to_string().len(), 4 + 50_000 * 8);
         assert!(f.equalities().is_empty());
-        crate::chain::tests::dismantle(f);
     }
 }

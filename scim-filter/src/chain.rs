@@ -1,4 +1,5 @@
-//! `Clone`, `PartialEq`, `Hash` and `Debug` for [`Filter`] that loop along `and`/`or` chains.
+//! `Clone`, `PartialEq`, `Hash` and `Debug` for [`Filter`] that loop along `and`/`or` chains,
+//! and a `Drop` that never recurses.
 //!
 //! The parser folds `a or b or c …` to the left, so a chain of n terms is a tree n levels deep.
 //! Derived impls recurse once per level with large frames (a derived `clone` overflowed a 2 MiB
@@ -10,22 +11,7 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::mem;
 
-use crate::ast::Filter;
-
-/// For an `and`/`or` node, the leftmost operand of its chain of the same operator and the
-/// other operands, left to right; for any other node, the node itself and nothing.
-pub(crate) fn spine(node: &Filter) -> (&Filter, Vec<&Filter>) {
-    let mut rights = Vec::new();
-    let mut cursor = node;
-    while let (Filter::Or(..), Filter::Or(left, right))
-    | (Filter::And(..), Filter::And(left, right)) = (node, cursor)
-    {
-        rights.push(&**right);
-        cursor = left;
-    }
-    rights.reverse();
-    (cursor, rights)
-}
+use crate::ast::{AttrPath, Filter, spine};
 
 /// Rebuilds a chain of the same operator as `template` from cloned operands.
 fn join(template: &Filter, left: Filter, right: Filter) -> Filter {
@@ -157,27 +143,63 @@ impl fmt::Debug for Filter {
     }
 }
 
+impl Drop for Filter {
+    /// Drops the tree without recursion: every child that has children of its own is moved onto
+    /// a heap stack (its place taken by a leaf that owns no allocation), so each node is dropped
+    /// only once its children are leaves. Dropping a tree built by hand a million levels deep
+    /// (`Not(Not(…))` or a long chain) needs no more stack than dropping a leaf.
+    fn drop(&mut self) {
+        let mut stack = Vec::new();
+        take_children(self, &mut stack);
+        while let Some(mut node) = stack.pop() {
+            take_children(&mut node, &mut stack);
+            // `node` now has only leaf children: dropping it here does not recurse further.
+        }
+    }
+}
+
+/// A leaf that owns no heap memory, to leave in the place of a moved-out child.
+fn placeholder() -> Filter {
+    Filter::Present(AttrPath {
+        urn: None,
+        name: String::new(),
+        sub_attr: None,
+    })
+}
+
+/// Whether dropping `node` would drop a nested `Filter`.
+fn has_children(node: &Filter) -> bool {
+    matches!(
+        node,
+        Filter::And(..) | Filter::Or(..) | Filter::Not(..) | Filter::ValuePath(..)
+    )
+}
+
+/// Moves those children of `node` that have children themselves onto `stack`. Leaf children
+/// stay: dropping them does not recurse.
+fn take_children(node: &mut Filter, stack: &mut Vec<Filter>) {
+    let mut take = |child: &mut Filter| {
+        if has_children(child) {
+            stack.push(mem::replace(child, placeholder()));
+        }
+    };
+    match node {
+        Filter::And(left, right) | Filter::Or(left, right) => {
+            take(left);
+            take(right);
+        }
+        Filter::Not(inner) => take(inner),
+        Filter::ValuePath(vp) => take(&mut vp.filter),
+        Filter::Compare { .. } | Filter::Present(_) => {}
+    }
+}
+
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use std::collections::hash_map::DefaultHasher;
 
     use super::*;
-    use crate::ast::{AttrPath, CompValue, CompareOp};
-
-    /// Takes a tree apart without the compiler's recursive drop.
-    pub(crate) fn dismantle(filter: Filter) {
-        let mut stack = vec![filter];
-        while let Some(node) = stack.pop() {
-            match node {
-                Filter::And(l, r) | Filter::Or(l, r) => {
-                    stack.push(*l);
-                    stack.push(*r);
-                }
-                Filter::Not(inner) => stack.push(*inner),
-                _ => {}
-            }
-        }
-    }
+    use crate::ast::{AttrPath, CompValue, CompareOp, ValuePath};
 
     fn p(name: &str) -> Filter {
         Filter::Present(AttrPath::new(name))
@@ -224,12 +246,16 @@ pub(crate) mod tests {
     }
 
     fn derived(f: &Filter) -> Derived {
-        match f.clone() {
-            Filter::Compare { path, op, value } => Derived::Compare { path, op, value },
-            Filter::Present(p) => Derived::Present(p),
-            Filter::And(l, r) => Derived::And(Box::new(derived(&l)), Box::new(derived(&r))),
-            Filter::Or(l, r) => Derived::Or(Box::new(derived(&l)), Box::new(derived(&r))),
-            Filter::Not(i) => Derived::Not(Box::new(derived(&i))),
+        match f {
+            Filter::Compare { path, op, value } => Derived::Compare {
+                path: path.clone(),
+                op: *op,
+                value: value.clone(),
+            },
+            Filter::Present(p) => Derived::Present(p.clone()),
+            Filter::And(l, r) => Derived::And(Box::new(derived(l)), Box::new(derived(r))),
+            Filter::Or(l, r) => Derived::Or(Box::new(derived(l)), Box::new(derived(r))),
+            Filter::Not(i) => Derived::Not(Box::new(derived(i))),
             Filter::ValuePath(_) => unreachable!(),
         }
     }
@@ -279,8 +305,60 @@ pub(crate) mod tests {
             **right = p("z");
         }
         assert!(f != h);
-        dismantle(f);
-        dismantle(g);
-        dismantle(h);
+        drop((f, g, h));
+    }
+
+    /// Runs `f` on a thread with a 256 KiB stack, far too small for a recursive drop of a
+    /// million-level tree.
+    fn on_small_stack(f: impl FnOnce() + Send + 'static) {
+        let handle = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(f)
+            .unwrap();
+        handle.join().unwrap();
+    }
+
+    #[test]
+    fn drop_of_a_million_nested_nots_does_not_recurse() {
+        on_small_stack(|| {
+            let mut f = p("a");
+            for _ in 0..1_000_000 {
+                f = Filter::Not(Box::new(f));
+            }
+            drop(f);
+        });
+    }
+
+    #[test]
+    fn drop_of_a_million_deep_and_chains_does_not_recurse() {
+        on_small_stack(|| {
+            // Left-deep (as parsed) and right-deep (as nobody parses) chains.
+            let mut left = p("a");
+            let mut right = p("a");
+            for _ in 0..1_000_000 {
+                left = Filter::And(Box::new(left), Box::new(p("b")));
+                right = Filter::Or(Box::new(p("b")), Box::new(right));
+            }
+            drop(left);
+            drop(right);
+        });
+    }
+
+    #[test]
+    fn drop_of_a_million_nested_value_paths_and_mixed_nodes_does_not_recurse() {
+        on_small_stack(|| {
+            let mut f = p("a");
+            for i in 0..1_000_000 {
+                f = match i % 3 {
+                    0 => Filter::ValuePath(ValuePath {
+                        attr: AttrPath::new("emails"),
+                        filter: Box::new(f),
+                    }),
+                    1 => Filter::Not(Box::new(f)),
+                    _ => Filter::And(Box::new(f), Box::new(Filter::Not(Box::new(p("c"))))),
+                };
+            }
+            drop(f);
+        });
     }
 }

@@ -1,11 +1,45 @@
-//! SCIM 2.0 filters and PATCH paths: parser, syntax tree and canonical printer.
+//! SCIM 2.0 filters and PATCH paths: parser, syntax tree, printer, evaluator and SQL translator.
 //!
 //! This crate implements the `filter` query parameter grammar of RFC 7644 §3.4.2.2 (Figure 1)
 //! and the PATCH `path` grammar of RFC 7644 §3.5.2 (Figure 7). It turns text into a typed
 //! syntax tree ([`Filter`], [`PatchPath`], [`AttrPath`]) and prints trees back in a canonical
-//! form that parses to the same tree. It depends on `scim-core` only for the error conversion
-//! ([`ParseError`] → [`scim_core::ScimError`] with `invalidFilter` or `invalidPath`); resolving
-//! names against a schema and evaluating filters against resources build on this tree.
+//! form that parses to the same tree. On top of the tree it resolves names against a schema
+//! ([`Filter::resolve`]), evaluates filters against resources ([`Filter::compile`],
+//! [`Matcher`], and [`Filter::compile_for_values`] for PATCH value filters) and translates them
+//! to SQL ([`SqlMapping`]).
+//!
+//! # What it takes from `scim-core`
+//!
+//! Parsing and printing need nothing from `scim-core`. Everything that knows a schema uses its
+//! types:
+//!
+//! - [`scim_core::ResourceType`] (with its extensions) and [`scim_core::Attribute`] resolve
+//!   attribute paths case-insensitively, with or without schema URN (RFC 7643 §2.1), and give
+//!   each attribute's type, `caseExact`, multi-valuedness, sub-attributes and
+//!   [`is_secret`](scim_core::Attribute::is_secret), for [`Filter::resolve`],
+//!   [`Filter::compile`], [`Filter::compile_for_values`] and [`SqlMapping`];
+//! - [`scim_core::Resource`] is what a [`Matcher`] evaluates ([`Matcher::matches`]; plain JSON
+//!   objects work too), and [`scim_core::DateTime`] parses and compares `dateTime` values;
+//! - [`scim_core::ScimError`] is what every error converts into: [`ParseError`] →
+//!   `invalidFilter` or `invalidPath`, [`EvalError`] and [`SqlError`] → `invalidFilter`
+//!   (RFC 7644 §3.12), all status 400 (except a bad [`SqlMapping`], a server fault, 500).
+//!
+//! # Guarantees
+//!
+//! - **No oracle on secrets.** An attribute that is never returned (`returned: never` or
+//!   `mutability: writeOnly`, RFC 7643 §2.2, such as a User's `password`) cannot be filtered on:
+//!   [`Filter::compile`], [`Filter::resolve`], [`Filter::compile_for_values`] and
+//!   [`SqlMapping::translate`] refuse it ([`EvalError::SecretAttribute`], 400 `invalidFilter`)
+//!   wherever it appears, so `password sw "h"` cannot reveal a password a character at a time.
+//! - **Linear-time matching.** `co`, `sw` and `ew` are linear in the length of the stored value
+//!   (`co` uses `memchr`'s `memmem`, with the needle's searcher built once at compile time;
+//!   `caseExact: false` values are case-folded once per comparison).
+//! - **Bounded input.** Every parser ([`Filter::parse_with`], [`PatchPath::parse_with`],
+//!   [`AttrPath::parse_with`]) honours [`ParseOptions`] (nesting depth 64 and 64 KiB by
+//!   default); the parser is iterative, runs in linear time and never panics on input.
+//! - **No deep recursion.** `Drop` of a [`Filter`] is iterative, for any tree; the other
+//!   operations walk `and`/`or` chains in a loop and recurse only per nesting level, which the
+//!   parser bounds (see [`Filter`]'s "Deep trees").
 //!
 //! ```
 //! use scim_filter::{CompValue, CompareOp, Filter, PatchPath};
@@ -54,9 +88,6 @@
 //! - Leniencies seen in identity providers: any whitespace between and around tokens, `not(`,
 //!   and Microsoft Entra ID's `emails[type eq "work"].value eq "x"`, read as
 //!   `emails[type eq "work" and value eq "x"]`.
-//!
-//! Input is bounded by [`ParseOptions`] (nesting depth 64 and 64 KiB by default); the parser is
-//! iterative, runs in linear time and never panics on input.
 //!
 //! # Pushing filters down to a database
 //!

@@ -1,7 +1,8 @@
 //! Limits applied while parsing.
 
-/// Limits for [`Filter::parse_with`](crate::Filter::parse_with) and
-/// [`PatchPath::parse_with`](crate::PatchPath::parse_with).
+/// Limits for [`Filter::parse_with`](crate::Filter::parse_with),
+/// [`PatchPath::parse_with`](crate::PatchPath::parse_with) and
+/// [`AttrPath::parse_with`](crate::AttrPath::parse_with).
 ///
 /// Both limits are checked before any work that could grow with them, so hostile input fails
 /// fast with [`ParseErrorKind::TooDeep`](crate::ParseErrorKind::TooDeep) or
@@ -24,11 +25,10 @@ pub struct ParseOptions {
     /// The longest input accepted, in bytes. Default [`ParseOptions::DEFAULT_MAX_LEN`] (64 KiB).
     ///
     /// This also bounds the length of `and`/`or` chains, which the parser left-folds into a
-    /// left-deep tree (`a or b or c` is `Or(Or(a, b), c)`). The derived `Drop`, `Clone`,
-    /// `PartialEq` and `Debug` of [`Filter`](crate::Filter) recurse along such chains, so raising
-    /// this far above the default (to millions of terms) needs a correspondingly large stack in
-    /// the code that handles the result. `Display` and [`Filter::equalities`](crate::Filter::equalities)
-    /// walk chains iteratively.
+    /// left-deep tree (`a or b or c` is `Or(Or(a, b), c)`). Every operation on
+    /// [`Filter`](crate::Filter) walks such chains in a loop (and `Drop` walks any tree
+    /// iteratively), so raising this limit costs time and memory but no stack; only the
+    /// nesting of groups, bounded by `max_depth`, costs stack.
     pub max_len: usize,
 }
 

@@ -1,4 +1,4 @@
-//! The shared corpus: every valid filter parses and survives print → parse; every invalid one is
+//! The shared corpus (vendored in `tests/data/`): every valid filter parses and survives print → parse; every invalid one is
 //! rejected as `invalidFilter`.
 
 use scim_core::{ScimError, ScimType};
@@ -6,11 +6,11 @@ use scim_filter::{Filter, Grammar};
 
 const VALID: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/corpus/filters.txt"
+    "/tests/data/filters.txt"
 ));
 const INVALID: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/corpus/filters_invalid.txt"
+    "/tests/data/filters_invalid.txt"
 ));
 
 fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {

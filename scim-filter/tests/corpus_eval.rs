@@ -1,4 +1,4 @@
-//! The shared corpus evaluated: every line of `filters.txt` against `user.json` gives the
+//! The shared corpus (vendored in `tests/data/`) evaluated: every line of `filters.txt` against `user.json` gives the
 //! `T`/`F` of `filters_expected_eval.txt` (RFC 7644 §3.4.2.2 semantics).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -7,16 +7,13 @@ use scim_filter::Filter;
 
 const FILTERS: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/corpus/filters.txt"
+    "/tests/data/filters.txt"
 ));
 const EXPECTED: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/corpus/filters_expected_eval.txt"
+    "/tests/data/filters_expected_eval.txt"
 ));
-const USER: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/corpus/user.json"
-));
+const USER: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/user.json"));
 
 /// `(line number, expected)` from `filters_expected_eval.txt`.
 fn expected() -> Vec<(usize, bool)> {

@@ -1,6 +1,10 @@
 //! Hostile input fails fast with an error, never a stack overflow or quadratic time.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use scim_filter::{Filter, ParseErrorKind, ParseOptions, PatchPath};
+use scim_filter::{
+    AttrPath, CompValue, CompareOp, Filter, Grammar, ParseErrorKind, ParseOptions, PatchPath,
+    ValuePath,
+};
 
 #[test]
 fn ten_thousand_nested_parentheses_are_too_deep() {
@@ -104,22 +108,133 @@ fn a_hundred_thousand_terms_parse_within_a_raised_limit() {
     // Clone and PartialEq loop along the chain too.
     let copy = parsed.clone();
     assert!(copy == parsed);
-    drop_iteratively(copy);
-    drop_iteratively(parsed);
+    // Drop is iterative too: no stack per term.
+    drop(copy);
+    drop(parsed);
 }
 
-/// `Drop` is the compiler's and recurses along the left spine, which a 100k-term chain (25 times
-/// what the default limit admits) would overflow in a debug build: take it apart by hand.
-fn drop_iteratively(filter: Filter) {
-    let mut stack = vec![filter];
-    while let Some(node) = stack.pop() {
-        match node {
-            Filter::And(l, r) | Filter::Or(l, r) => {
-                stack.push(*l);
-                stack.push(*r);
-            }
-            Filter::Not(inner) => stack.push(*inner),
-            _ => {}
+#[test]
+fn attr_path_parse_with_applies_max_len() {
+    // `sortBy` (RFC 7644 §3.4.2.3) under the server's own bound.
+    let options = ParseOptions {
+        max_len: 16,
+        ..ParseOptions::default()
+    };
+    assert_eq!(
+        AttrPath::parse_with("name.familyName", &options)
+            .unwrap()
+            .to_string(),
+        "name.familyName"
+    );
+    let long = "urn:ietf:params:scim:schemas:core:2.0:User:userName";
+    let err = AttrPath::parse_with(long, &options).unwrap_err();
+    assert_eq!(err.kind(), &ParseErrorKind::TooLong { limit: 16 });
+    assert_eq!(err.grammar(), Grammar::Path);
+    assert_eq!(err.offset(), 16);
+    // The length is checked before parsing: a huge input fails at once.
+    let huge = "a".repeat(10 << 20);
+    assert_eq!(
+        AttrPath::parse_with(&huge, &ParseOptions::default())
+            .unwrap_err()
+            .kind(),
+        &ParseErrorKind::TooLong {
+            limit: ParseOptions::DEFAULT_MAX_LEN
         }
-    }
+    );
+    // parse keeps the defaults, and the default limit applies to it too.
+    assert!(AttrPath::parse(long).is_ok());
+    assert!(AttrPath::parse(&huge).is_err());
+    // Errors keep their usual kinds under parse_with.
+    assert_eq!(
+        AttrPath::parse_with("a b", &options).unwrap_err().kind(),
+        &ParseErrorKind::TrailingInput
+    );
+}
+
+#[test]
+fn patch_path_parse_with_applies_max_len_and_max_depth() {
+    let path =
+        r#"emails[type eq "work" and (value ew "@example.com" or not (primary eq true))].display"#;
+    assert!(PatchPath::parse_with(path, &ParseOptions::default()).is_ok());
+
+    // max_len
+    let short = ParseOptions {
+        max_len: 20,
+        ..ParseOptions::default()
+    };
+    let err = PatchPath::parse_with(path, &short).unwrap_err();
+    assert_eq!(err.kind(), &ParseErrorKind::TooLong { limit: 20 });
+    assert_eq!(err.grammar(), Grammar::Path);
+    assert!(PatchPath::parse_with("name.familyName", &short).is_ok());
+
+    // max_depth: the `[` counts one level, `(` and `not (` one each: 3 in all here.
+    let depth = |max_depth| ParseOptions {
+        max_depth,
+        ..ParseOptions::default()
+    };
+    assert!(PatchPath::parse_with(path, &depth(3)).is_ok());
+    let err = PatchPath::parse_with(path, &depth(2)).unwrap_err();
+    assert_eq!(err.kind(), &ParseErrorKind::TooDeep { limit: 2 });
+    assert_eq!(err.grammar(), Grammar::Path);
+    // Depth 0 admits no value filter at all, but a plain attribute path.
+    assert_eq!(
+        PatchPath::parse_with(r#"emails[type eq "work"]"#, &depth(0))
+            .unwrap_err()
+            .kind(),
+        &ParseErrorKind::TooDeep { limit: 0 }
+    );
+    assert!(PatchPath::parse_with("emails.value", &depth(0)).is_ok());
+    // Deep nesting inside the brackets fails at the limit, without recursion.
+    let deep = format!("members[{}a pr{}]", "(".repeat(50_000), ")".repeat(50_000));
+    let wide = ParseOptions {
+        max_depth: 64,
+        max_len: 1 << 20,
+    };
+    assert_eq!(
+        PatchPath::parse_with(&deep, &wide).unwrap_err().kind(),
+        &ParseErrorKind::TooDeep { limit: 64 }
+    );
+}
+
+/// Runs `f` on a thread with a 256 KiB stack.
+fn on_small_stack(f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+#[test]
+fn a_constructed_filter_a_million_deep_drops_on_a_small_stack() {
+    on_small_stack(|| {
+        let leaf = || Filter::Compare {
+            path: AttrPath::new("userName"),
+            op: CompareOp::Eq,
+            value: CompValue::String("x".into()),
+        };
+        let mut nots = leaf();
+        let mut ands = leaf();
+        let mut mixed = leaf();
+        for i in 0..1_000_000 {
+            nots = Filter::Not(Box::new(nots));
+            ands = Filter::And(Box::new(leaf()), Box::new(ands));
+            mixed = match i % 4 {
+                0 => Filter::Or(Box::new(mixed), Box::new(leaf())),
+                1 => Filter::Not(Box::new(mixed)),
+                2 => Filter::ValuePath(ValuePath {
+                    attr: AttrPath::new("emails"),
+                    filter: Box::new(mixed),
+                }),
+                _ => Filter::And(
+                    Box::new(Filter::Present(AttrPath::new("a"))),
+                    Box::new(mixed),
+                ),
+            };
+        }
+        drop(nots);
+        drop(ands);
+        drop(mixed);
+    });
 }

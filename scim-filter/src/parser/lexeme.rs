@@ -5,7 +5,7 @@ use nom::Parser;
 use nom::bytes::complete::{take_while, take_while1};
 use nom::character::complete::{multispace0, multispace1};
 
-use super::{PErr, PResult};
+use super::perr::{PErr, PResult, expected_or_end};
 use crate::ast::{AttrPath, CompareOp};
 use crate::error::ParseErrorKind;
 
@@ -190,15 +190,6 @@ pub(super) fn operator(s: &str) -> PResult<'_, Operator> {
                 ParseErrorKind::UnknownOperator(shown.to_owned()),
             ))
         }
-    }
-}
-
-/// `UnexpectedEnd` when `s` is empty, else `Expected(what)`.
-pub(super) fn expected_or_end(s: &str, what: &'static str) -> ParseErrorKind {
-    if s.is_empty() {
-        ParseErrorKind::UnexpectedEnd
-    } else {
-        ParseErrorKind::Expected(what)
     }
 }
 

@@ -21,68 +21,19 @@
 //! looked at a bounded number of times: no backtracking over long prefixes.
 
 mod lexeme;
+mod perr;
 mod value;
 
 use std::mem;
+use std::str::FromStr;
 
-use lexeme::{Operator, attr_name, attr_path, expected_or_end, keyword, operator, ws0, ws1};
+use lexeme::{Operator, attr_name, attr_path, keyword, operator, ws0, ws1};
+use perr::{PErr, expected_or_end, from_nom, to_error};
 use value::comp_value;
 
 use crate::ast::{AttrPath, Filter, PatchPath, ValuePath};
 use crate::error::{Grammar, ParseError, ParseErrorKind};
 use crate::options::ParseOptions;
-
-/// The parser's error: where (a slice of the input starting at the problem) and what.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct PErr<'a> {
-    pub(crate) at: &'a str,
-    pub(crate) kind: ParseErrorKind,
-}
-
-/// nom's result type with our error.
-pub(crate) type PResult<'a, T> = nom::IResult<&'a str, T, PErr<'a>>;
-
-impl<'a> PErr<'a> {
-    fn new(at: &'a str, kind: ParseErrorKind) -> Self {
-        PErr { at, kind }
-    }
-
-    /// A non-recoverable nom error (we never backtrack out of a failed token).
-    pub(crate) fn fail(at: &'a str, kind: ParseErrorKind) -> nom::Err<Self> {
-        nom::Err::Failure(PErr { at, kind })
-    }
-}
-
-impl<'a> nom::error::ParseError<&'a str> for PErr<'a> {
-    fn from_error_kind(input: &'a str, _kind: nom::error::ErrorKind) -> Self {
-        PErr::new(input, expected_or_end(input, "valid syntax"))
-    }
-
-    fn append(_input: &'a str, _kind: nom::error::ErrorKind, other: Self) -> Self {
-        other
-    }
-}
-
-/// Unwraps a nom error. `Incomplete` cannot come from the complete parsers used here, but if it
-/// ever did it means the input ended early: report that at the end of `s`.
-fn from_nom<'a>(err: nom::Err<PErr<'a>>, s: &'a str) -> PErr<'a> {
-    match err {
-        nom::Err::Error(e) | nom::Err::Failure(e) => e,
-        nom::Err::Incomplete(_) => PErr::new(
-            s.get(s.len()..).unwrap_or_default(),
-            ParseErrorKind::UnexpectedEnd,
-        ),
-    }
-}
-
-/// Turns a parser error into the public one; the offset is the pointer difference between the
-/// error's slice and the input.
-fn to_error(input: &str, grammar: Grammar, err: PErr<'_>) -> ParseError {
-    let offset = (err.at.as_ptr() as usize)
-        .saturating_sub(input.as_ptr() as usize)
-        .min(input.len());
-    ParseError::new(grammar, offset, err.kind)
-}
 
 fn check_len(input: &str, options: &ParseOptions, grammar: Grammar) -> Result<(), ParseError> {
     if input.len() <= options.max_len {
@@ -100,6 +51,88 @@ fn check_len(input: &str, options: &ParseOptions, grammar: Grammar) -> Result<()
             limit: options.max_len,
         },
     ))
+}
+
+impl Filter {
+    /// Parses a filter (RFC 7644 §3.4.2.2) with the default [`ParseOptions`]
+    /// (64 levels of nesting, 64 KiB). Errors use [`Grammar::Filter`].
+    ///
+    /// Besides the RFC grammar this accepts: any mix of spaces, tabs and line breaks between
+    /// tokens (and around the filter); `not(` without a space; `true`, `false`, `null` in any
+    /// case; and the form Microsoft Entra ID sends, `emails[type eq "work"].value eq "x"`, read as
+    /// `emails[type eq "work" and value eq "x"]`.
+    pub fn parse(input: &str) -> Result<Filter, ParseError> {
+        parse_filter(input, &ParseOptions::DEFAULT)
+    }
+
+    /// Parses a filter with explicit limits: inputs longer than [`ParseOptions::max_len`] or
+    /// nested deeper than [`ParseOptions::max_depth`] are errors.
+    pub fn parse_with(input: &str, options: &ParseOptions) -> Result<Filter, ParseError> {
+        parse_filter(input, options)
+    }
+}
+
+impl FromStr for Filter {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Filter::parse(s)
+    }
+}
+
+impl AttrPath {
+    /// Parses an attribute path alone, as found in `sortBy`, `attributes` and
+    /// `excludedAttributes` (RFC 7644 §3.4.2.3, §3.4.2.5), with the default [`ParseOptions`].
+    /// Surrounding whitespace is ignored; errors use [`Grammar::Path`].
+    pub fn parse(input: &str) -> Result<AttrPath, ParseError> {
+        parse_attr_path(input, &ParseOptions::DEFAULT)
+    }
+
+    /// Parses an attribute path with explicit limits, e.g. a `sortBy` parameter
+    /// (RFC 7644 §3.4.2.3) under the server's own bounds. An attribute path has no nesting, so
+    /// only [`ParseOptions::max_len`] applies: a longer input is
+    /// [`ParseErrorKind::TooLong`], reported before any parsing.
+    ///
+    /// ```
+    /// use scim_filter::{AttrPath, ParseErrorKind, ParseOptions};
+    ///
+    /// let short = ParseOptions { max_len: 8, ..ParseOptions::default() };
+    /// assert!(AttrPath::parse_with("userName", &short).is_ok());
+    /// let err = AttrPath::parse_with("name.familyName", &short).unwrap_err();
+    /// assert_eq!(err.kind(), &ParseErrorKind::TooLong { limit: 8 });
+    /// ```
+    pub fn parse_with(input: &str, options: &ParseOptions) -> Result<AttrPath, ParseError> {
+        parse_attr_path(input, options)
+    }
+}
+
+impl FromStr for AttrPath {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        AttrPath::parse(s)
+    }
+}
+
+impl PatchPath {
+    /// Parses a PATCH `path` (RFC 7644 §3.5.2) with the default [`ParseOptions`]. Errors use
+    /// [`Grammar::Path`] and so become `invalidPath`.
+    pub fn parse(input: &str) -> Result<PatchPath, ParseError> {
+        parse_patch_path(input, &ParseOptions::DEFAULT)
+    }
+
+    /// Parses a PATCH `path` with explicit limits: an input longer than
+    /// [`ParseOptions::max_len`] is [`ParseErrorKind::TooLong`], and a value filter nested
+    /// deeper than [`ParseOptions::max_depth`] (the `[` counts one level) is
+    /// [`ParseErrorKind::TooDeep`].
+    pub fn parse_with(input: &str, options: &ParseOptions) -> Result<PatchPath, ParseError> {
+        parse_patch_path(input, options)
+    }
+}
+
+impl FromStr for PatchPath {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        PatchPath::parse(s)
+    }
 }
 
 /// Parses a whole filter (RFC 7644 §3.4.2.2).
@@ -439,214 +472,4 @@ fn split_first_char(s: &str) -> Option<(char, &str)> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ast::{CompValue, CompareOp};
-
-    fn filter(s: &str) -> Filter {
-        parse_filter(s, &ParseOptions::DEFAULT).unwrap_or_else(|e| panic!("{s:?}: {e}"))
-    }
-
-    fn error(s: &str) -> (usize, ParseErrorKind) {
-        match parse_filter(s, &ParseOptions::DEFAULT) {
-            Ok(f) => panic!("{s:?} parsed as {f:?}"),
-            Err(e) => (e.offset(), e.kind().clone()),
-        }
-    }
-
-    fn pr(name: &str) -> Filter {
-        Filter::Present(AttrPath::new(name))
-    }
-
-    #[test]
-    fn precedence_and_left_fold() {
-        let and = |l, r| Filter::And(Box::new(l), Box::new(r));
-        let or = |l, r| Filter::Or(Box::new(l), Box::new(r));
-        assert_eq!(
-            filter("a pr or b pr and c pr"),
-            or(pr("a"), and(pr("b"), pr("c")))
-        );
-        assert_eq!(
-            filter("a pr and b pr or c pr"),
-            or(and(pr("a"), pr("b")), pr("c"))
-        );
-        assert_eq!(
-            filter("a pr and b pr and c pr"),
-            and(and(pr("a"), pr("b")), pr("c"))
-        );
-        assert_eq!(
-            filter("a pr and (b pr or c pr)"),
-            and(pr("a"), or(pr("b"), pr("c")))
-        );
-        assert_eq!(
-            filter("not(a pr) and NOT  ( b pr )"),
-            and(
-                Filter::Not(Box::new(pr("a"))),
-                Filter::Not(Box::new(pr("b")))
-            )
-        );
-    }
-
-    #[test]
-    fn whitespace_is_tolerated() {
-        assert_eq!(
-            filter(" \t userName   EQ\t\"x\"  \n"),
-            filter(r#"userName eq "x""#)
-        );
-        assert_eq!(filter("( a pr )"), pr("a"));
-        assert_eq!(filter("(a pr)or(b pr)"), filter("a pr or b pr"));
-    }
-
-    #[test]
-    fn entra_value_path_sub_attribute() {
-        assert_eq!(
-            filter(r#"emails[type eq "work"].value eq "a@b.c""#),
-            filter(r#"emails[type eq "work" and value eq "a@b.c"]"#)
-        );
-        assert_eq!(
-            filter(r#"emails[type eq "work"].value pr or x pr"#),
-            filter(r#"emails[type eq "work" and value pr] or x pr"#)
-        );
-        assert_eq!(
-            filter(r#"(emails[type eq "work"].value pr)and x pr"#),
-            filter(r#"emails[type eq "work" and value pr] and x pr"#)
-        );
-        assert_eq!(
-            error(r#"emails[type eq "work"].value eq "a"and x pr"#).1,
-            ParseErrorKind::Expected("a space before 'and'/'or'")
-        );
-        assert_eq!(
-            error(r#"emails[type eq "work"].value"#).1,
-            ParseErrorKind::UnexpectedEnd
-        );
-        assert_eq!(
-            error(r#"emails[type eq "work"]."#).1,
-            ParseErrorKind::UnexpectedEnd
-        );
-    }
-
-    #[test]
-    fn errors_point_at_the_problem() {
-        assert_eq!(error("userName eq"), (11, ParseErrorKind::UnexpectedEnd));
-        assert_eq!(
-            error("userName eq\"a\""),
-            (11, ParseErrorKind::Expected("a space and a value"))
-        );
-        assert_eq!(error("userName eq "), (12, ParseErrorKind::UnexpectedEnd));
-        assert_eq!(
-            error(r#"userName xx "a""#),
-            (9, ParseErrorKind::UnknownOperator("xx".into()))
-        );
-        assert_eq!(error(r#"(a eq "b""#), (9, ParseErrorKind::UnexpectedEnd));
-        assert_eq!(error(r#"a eq "b")"#), (8, ParseErrorKind::TrailingInput));
-        assert_eq!(error("e[a pr]]"), (7, ParseErrorKind::TrailingInput));
-        assert_eq!(error("e[a pr)"), (6, ParseErrorKind::Expected("']'")));
-        assert_eq!(error("(a pr]"), (5, ParseErrorKind::Expected("')'")));
-        assert_eq!(error("e[f[a pr]]"), (3, ParseErrorKind::NestedValuePath));
-        assert_eq!(
-            error("not a pr"),
-            (4, ParseErrorKind::Expected("'(' after 'not'"))
-        );
-        assert_eq!(error("a pr or or b pr").0, 8);
-        assert_eq!(error("title pr \"x\""), (9, ParseErrorKind::TrailingInput));
-        assert_eq!(
-            error(r#"a eq "x"and b pr"#),
-            (8, ParseErrorKind::Expected("a space before 'and'/'or'"))
-        );
-        assert_eq!(
-            error("a.b[c pr]"),
-            (3, ParseErrorKind::Expected(NO_SUB_BEFORE_BRACKET))
-        );
-        assert_eq!(error("").1, ParseErrorKind::UnexpectedEnd);
-        assert_eq!(error("   ").1, ParseErrorKind::UnexpectedEnd);
-        assert_eq!(error("é pr").0, 0);
-    }
-
-    #[test]
-    fn depth_is_bounded() {
-        let options = ParseOptions {
-            max_depth: 3,
-            ..ParseOptions::DEFAULT
-        };
-        assert!(parse_filter("((not (a pr)))", &options).is_ok());
-        assert!(parse_filter("((e[not (a pr)]))", &options).is_err());
-        let err = parse_filter("(((not (a pr))))", &options).unwrap_err();
-        assert_eq!(err.kind(), &ParseErrorKind::TooDeep { limit: 3 });
-        assert_eq!(err.offset(), 3);
-        let zero = ParseOptions {
-            max_depth: 0,
-            ..ParseOptions::DEFAULT
-        };
-        assert!(parse_filter("a pr", &zero).is_ok());
-        assert!(parse_patch_path("a[b pr]", &zero).is_err());
-    }
-
-    #[test]
-    fn too_long_reports_a_char_boundary() {
-        let options = ParseOptions {
-            max_len: 5,
-            ..ParseOptions::DEFAULT
-        };
-        let err = parse_filter("ab\u{e9}\u{e9} pr", &options).unwrap_err();
-        assert_eq!(err.kind(), &ParseErrorKind::TooLong { limit: 5 });
-        assert_eq!(err.offset(), 4);
-    }
-
-    #[test]
-    fn patch_paths() {
-        let parse = |s| parse_patch_path(s, &ParseOptions::DEFAULT);
-        assert_eq!(
-            parse(" members "),
-            Ok(PatchPath::Attr(AttrPath::new("members")))
-        );
-        let p = parse(r#"members[value eq "x"].displayName"#).unwrap();
-        assert_eq!(
-            p,
-            PatchPath::Value {
-                value_path: ValuePath {
-                    attr: AttrPath::new("members"),
-                    filter: Box::new(Filter::Compare {
-                        path: AttrPath::new("value"),
-                        op: CompareOp::Eq,
-                        value: CompValue::String("x".into()),
-                    }),
-                },
-                sub_attr: Some("displayName".into()),
-            }
-        );
-        for (bad, offset) in [
-            ("members[", 8),
-            ("members[value pr", 16),
-            ("members[value pr]x", 17),
-            ("members[value pr].", 18),
-            ("members[a[b pr]]", 9),
-            ("a b", 2),
-            ("a.b[c pr]", 3),
-            ("", 0),
-            ("members[value pr) ", 16),
-        ] {
-            let err = parse(bad).unwrap_err();
-            assert_eq!(err.grammar(), Grammar::Path);
-            assert_eq!(err.offset(), offset, "{bad:?}: {err}");
-        }
-    }
-
-    #[test]
-    fn attr_paths() {
-        let parse = |s| parse_attr_path(s, &ParseOptions::DEFAULT);
-        assert_eq!(parse(" userName\t"), Ok(AttrPath::new("userName")));
-        assert_eq!(parse("a.b.c").unwrap_err().offset(), 3);
-        assert_eq!(
-            parse("a b").unwrap_err().kind(),
-            &ParseErrorKind::TrailingInput
-        );
-    }
-
-    #[test]
-    fn incomplete_never_panics() {
-        let input = "abc";
-        let e = from_nom(nom::Err::Incomplete(nom::Needed::Unknown), input);
-        assert_eq!(e.kind, ParseErrorKind::UnexpectedEnd);
-        assert_eq!(to_error(input, Grammar::Filter, e).offset(), 3);
-    }
-}
+mod tests;

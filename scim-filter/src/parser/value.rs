@@ -7,8 +7,8 @@ use nom::character::complete::{char, digit1, one_of};
 use nom::combinator::{consumed, opt};
 use serde_json::Number;
 
-use super::lexeme::{expected_or_end, is_name_char};
-use super::{PErr, PResult};
+use super::lexeme::is_name_char;
+use super::perr::{PErr, PResult, expected_or_end};
 use crate::ast::CompValue;
 use crate::error::ParseErrorKind;
 
