@@ -19,7 +19,6 @@
 //! [`Projection::try_from_lists`] bounds the number of names (400 `tooMany`);
 //! [`Projection::parse`] and [`Projection::from_lists`] accept any number.
 
-
 use serde_json::{Map, Value};
 
 use crate::Resource;

@@ -192,7 +192,11 @@ impl BearerTokens {
 
     /// Accepts `token` from now on, attaching `tenant` to requests that present it (a token
     /// already known gets the new tenant).
-    pub fn insert(&self, token: impl Into<String>, tenant: Option<Tenant>) -> Result<(), TokenError> {
+    pub fn insert(
+        &self,
+        token: impl Into<String>,
+        tenant: Option<Tenant>,
+    ) -> Result<(), TokenError> {
         let bytes = token.into().into_bytes().into_boxed_slice();
         if bytes.len() < MIN_SECRET_LEN {
             return Err(TokenError::TooShort(bytes.len()));
@@ -207,9 +211,7 @@ impl BearerTokens {
 
     /// Adds `new` with the tenant of `old`; both are valid until `old` is revoked.
     pub fn rotate(&self, old: &str, new: impl Into<String>) -> Result<(), TokenError> {
-        let tenant = self
-            .lookup(old.as_bytes())
-            .ok_or(TokenError::Unknown)?;
+        let tenant = self.lookup(old.as_bytes()).ok_or(TokenError::Unknown)?;
         self.insert(new, tenant)
     }
 
@@ -249,11 +251,15 @@ impl BearerTokens {
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Digest, Secret>> {
         // The table is never left half-written: a poisoned lock's data is still whole.
-        self.table.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.table
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<Digest, Secret>> {
-        self.table.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.table
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -321,6 +327,10 @@ mod tests {
         Ok(ext.get::<Tenant>().cloned())
     }
 
+    fn sync(auth: &BearerTokens, header: Option<&str>) -> Result<Option<Tenant>, AuthError> {
+        futures_lite(check(auth, header))
+    }
+
     const ALPHA: &str = "alpha-0123456789abcdef";
     const BETA: &str = "beta-0123456789abcdef";
 
@@ -330,33 +340,38 @@ mod tests {
             .token(ALPHA, Some(Tenant::new("a")))
             .token(BETA, None);
         assert_eq!(auth.check(), Ok(()));
-        let rt = |f| futures_lite(f);
         assert_eq!(
-            rt(check(&auth, Some(&format!("Bearer {ALPHA}")))),
+            sync(&auth, Some(format!("Bearer {ALPHA}").as_str())),
             Ok(Some(Tenant::new("a")))
         );
-        assert_eq!(rt(check(&auth, Some(&format!("bearer {BETA}")))), Ok(None));
-        assert_eq!(rt(check(&auth, Some(&format!("Bearer  {BETA} ")))), Ok(None));
         assert_eq!(
-            rt(check(&auth, Some("Bearer gamma-0123456789abcdef"))),
+            sync(&auth, Some(format!("bearer {BETA}").as_str())),
+            Ok(None)
+        );
+        assert_eq!(
+            sync(&auth, Some(format!("Bearer  {BETA} ").as_str())),
+            Ok(None)
+        );
+        assert_eq!(
+            sync(&auth, Some("Bearer gamma-0123456789abcdef")),
             Err(AuthError::Invalid)
         );
         assert_eq!(
-            rt(check(&auth, Some(&format!("Bearer {}", &ALPHA[..ALPHA.len() - 1])))),
+            sync(
+                &auth,
+                Some(&format!("Bearer {}", &ALPHA[..ALPHA.len() - 1]))
+            ),
             Err(AuthError::Invalid)
         );
+        assert_eq!(sync(&auth, Some("Basic YWxwaGE6")), Err(AuthError::Missing));
+        assert_eq!(sync(&auth, Some("Bear")), Err(AuthError::Missing));
+        assert_eq!(sync(&auth, None), Err(AuthError::Missing));
         assert_eq!(
-            rt(check(&auth, Some("Basic YWxwaGE6"))),
-            Err(AuthError::Missing)
-        );
-        assert_eq!(rt(check(&auth, Some("Bear"))), Err(AuthError::Missing));
-        assert_eq!(rt(check(&auth, None)), Err(AuthError::Missing));
-        assert_eq!(
-            rt(check(&BearerTokens::new(), Some("Bearer x"))),
+            sync(&BearerTokens::new(), Some("Bearer x")),
             Err(AuthError::Invalid)
         );
         let huge = format!("Bearer {}", "a".repeat(1 << 20));
-        assert_eq!(rt(check(&auth, Some(&huge))), Err(AuthError::Invalid));
+        assert_eq!(sync(&auth, Some(huge.as_str())), Err(AuthError::Invalid));
     }
 
     #[test]
@@ -374,23 +389,34 @@ mod tests {
     fn tokens_are_added_rotated_and_revoked_live() {
         let auth = BearerTokens::new().token(ALPHA, Some(Tenant::new("a")));
         let live = auth.clone();
-        let rt = |f| futures_lite(f);
         let bearer = |t: &str| format!("Bearer {t}");
         live.insert(BETA, Some(Tenant::new("b"))).unwrap();
         assert_eq!(
-            rt(check(&auth, Some(&bearer(BETA)))),
+            sync(&auth, Some(bearer(BETA).as_str())),
             Ok(Some(Tenant::new("b")))
         );
         let next = "alpha-next-0123456789abcdef";
         live.rotate(ALPHA, next).unwrap();
         for t in [ALPHA, next] {
-            assert_eq!(rt(check(&auth, Some(&bearer(t)))), Ok(Some(Tenant::new("a"))));
+            assert_eq!(
+                sync(&auth, Some(bearer(t).as_str())),
+                Ok(Some(Tenant::new("a")))
+            );
         }
         assert!(live.revoke(ALPHA));
         assert!(!live.revoke(ALPHA));
-        assert_eq!(rt(check(&auth, Some(&bearer(ALPHA)))), Err(AuthError::Invalid));
-        assert_eq!(rt(check(&auth, Some(&bearer(next)))), Ok(Some(Tenant::new("a"))));
-        assert_eq!(live.rotate(ALPHA, "whatever-0123456789abcdef"), Err(TokenError::Unknown));
+        assert_eq!(
+            sync(&auth, Some(bearer(ALPHA).as_str())),
+            Err(AuthError::Invalid)
+        );
+        assert_eq!(
+            sync(&auth, Some(bearer(next).as_str())),
+            Ok(Some(Tenant::new("a")))
+        );
+        assert_eq!(
+            live.rotate(ALPHA, "whatever-0123456789abcdef"),
+            Err(TokenError::Unknown)
+        );
         assert_eq!(live.revoke_tenant(&Tenant::new("a")), 1);
         assert_eq!(auth.len(), 1);
     }

@@ -318,8 +318,8 @@ mod tests {
             "meta": {"version": "W/\"1\"", "location": "https://evil.example/u1"}
         }))
         .unwrap();
-        let out = serde_json::to_value(renderer.render(users, user, &Projection::default()))
-            .unwrap();
+        let out =
+            serde_json::to_value(renderer.render(users, user, &Projection::default())).unwrap();
         assert_eq!(
             out["groups"][0]["$ref"],
             "https://app.example/scim/v2/Groups/g1"
@@ -328,7 +328,10 @@ mod tests {
             out["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["manager"]["$ref"],
             "https://app.example/scim/v2/Users/m1"
         );
-        assert_eq!(out["meta"]["location"], "https://app.example/scim/v2/Users/u1");
+        assert_eq!(
+            out["meta"]["location"],
+            "https://app.example/scim/v2/Users/u1"
+        );
         assert_eq!(out["meta"]["resourceType"], "User");
 
         let groups = registry.resource_type("Group").unwrap();
@@ -337,8 +340,8 @@ mod tests {
             "members": [{"value": "u1"}, {"value": "g2", "type": "Group"}]
         }))
         .unwrap();
-        let out = serde_json::to_value(renderer.render(groups, group, &Projection::default()))
-            .unwrap();
+        let out =
+            serde_json::to_value(renderer.render(groups, group, &Projection::default())).unwrap();
         assert_eq!(
             out["members"][0]["$ref"],
             "https://app.example/scim/v2/Users/u1"

@@ -135,7 +135,13 @@ pub(crate) fn base_url(server: &Inner, headers: &HeaderMap) -> String {
         .filter(|h| is_authority(h));
     let proto = value("x-forwarded-proto")
         .filter(|p| p.eq_ignore_ascii_case("https") || p.eq_ignore_ascii_case("http"))
-        .map_or("http", |p| if p.eq_ignore_ascii_case("https") { "https" } else { "http" });
+        .map_or("http", |p| {
+            if p.eq_ignore_ascii_case("https") {
+                "https"
+            } else {
+                "http"
+            }
+        });
     match host {
         Some(h) => format!("{proto}://{h}{}", server.base_path),
         None => server.base_path.clone(),

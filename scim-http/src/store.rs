@@ -41,7 +41,7 @@ use scim_core::{Resource, ScimError};
 use scim_filter::{AttrPath, Filter};
 
 use crate::context::RequestContext;
-pub use crate::precondition::Precondition;
+use crate::precondition::Precondition;
 
 /// What a host application implements over its own storage. Dyn-compatible: the server holds
 /// an `Arc<dyn ResourceStore>`.

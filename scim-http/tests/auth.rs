@@ -146,7 +146,10 @@ async fn several_tokens_are_accepted_for_rotation() {
         .expect(201);
     let path = format!("/Users/{}", id_of(&created));
     // The same data under either token.
-    assert_eq!(h.get(&path).token("new-token-0123456789").await.expect(200), created);
+    assert_eq!(
+        h.get(&path).token("new-token-0123456789").await.expect(200),
+        created
+    );
     h.patch(
         &path,
         &json!([{"op": "replace", "path": "title", "value": "x"}]),
@@ -156,7 +159,7 @@ async fn several_tokens_are_accepted_for_rotation() {
     .expect(200);
     // The scheme name is case-insensitive (RFC 7235 §2.1).
     h.get(&path)
-        .header("authorization", "bearer old-token")
+        .header("authorization", "bearer old-token-0123456789")
         .await
         .expect(200);
     // The harness's default token is not one of them.
@@ -227,7 +230,11 @@ async fn tenants_see_disjoint_data() {
     let a_now = acme(h.get(&a_path)).await.expect(200);
     assert_eq!(a_now["userName"], "alice");
     assert_eq!(a_now["groups"][0]["value"], json!(id_of(&admins)));
-    let acme_list = h.get("/Users").token("acme-rotated-0123456789").await.expect(200);
+    let acme_list = h
+        .get("/Users")
+        .token("acme-rotated-0123456789")
+        .await
+        .expect(200);
     assert_eq!(ids(&acme_list), [id_of(&alice)]);
     let acme_groups = acme(h.get(&g_path)).await.expect(200);
     assert_eq!(acme_groups, admins);

@@ -14,8 +14,8 @@ use harness::*;
 use scim_core::schema::{Attribute, Mutability, Returned, Schema};
 use scim_core::{Registry, Resource, ResourceType};
 use scim_http::{
-    BearerTokens, BuildError, InMemoryStore, ListQuery, Limits, Page, Precondition,
-    RequestContext, ResourceStore, ScimServer, StoreError,
+    BearerTokens, BuildError, InMemoryStore, Limits, ListQuery, Page, Precondition, RequestContext,
+    ResourceStore, ScimServer, StoreError,
 };
 use serde_json::{Value, json};
 
@@ -62,9 +62,7 @@ async fn secrets_cannot_be_filtered_or_sorted_on() {
         r#"not (password sw "x")"#,
         r#"urn:ietf:params:scim:schemas:core:2.0:User:password sw "h""#,
     ] {
-        let res = h
-            .get(&format!("/Users?filter={}", encode(filter)))
-            .await;
+        let res = h.get(&format!("/Users?filter={}", encode(filter))).await;
         let body = res.expect_error(400, Some("invalidFilter"));
         assert!(
             body["detail"].as_str().unwrap().contains("password"),
@@ -76,9 +74,12 @@ async fn secrets_cannot_be_filtered_or_sorted_on() {
         )
         .await
         .expect_error(400, Some("invalidFilter"));
-        h.post("/.search", &json!({"schemas": [SEARCH_URN], "filter": filter}))
-            .await
-            .expect_error(400, Some("invalidFilter"));
+        h.post(
+            "/.search",
+            &json!({"schemas": [SEARCH_URN], "filter": filter}),
+        )
+        .await
+        .expect_error(400, Some("invalidFilter"));
     }
     h.get("/Users?sortBy=password")
         .await
@@ -200,7 +201,9 @@ async fn root_search_never_asks_a_store_for_more_than_max_results() {
     // The whole directory in pages of 5: 12 resources, every one once, in registry order.
     let mut seen = Vec::new();
     for start in [1, 6, 11] {
-        let page = search(json!({"startIndex": start, "count": 100})).await.expect(200);
+        let page = search(json!({"startIndex": start, "count": 100}))
+            .await
+            .expect(200);
         assert_eq!(page["totalResults"], 12);
         seen.extend(ids(&page));
     }
@@ -212,7 +215,9 @@ async fn root_search_never_asks_a_store_for_more_than_max_results() {
     let far = search(json!({"startIndex": i64::MAX})).await.expect(200);
     assert_list(&far, 12, i64::MAX as u64, 0);
     // Sorted: the first maxResults are served; a page past them is tooMany.
-    let sorted = search(json!({"sortBy": "meta.created", "count": 5})).await.expect(200);
+    let sorted = search(json!({"sortBy": "meta.created", "count": 5}))
+        .await
+        .expect(200);
     assert_eq!(ids(&sorted).len(), 5);
     search(json!({"sortBy": "meta.created", "startIndex": 4, "count": 5}))
         .await
@@ -278,7 +283,9 @@ async fn projection_lists_are_bounded_and_deduplicated() {
     }
     let once = h.fetch(&format!("/Users/{id}?attributes=userName")).await;
     let many = h
-        .fetch(&format!("/Users/{id}?attributes=userName,USERNAME,userName"))
+        .fetch(&format!(
+            "/Users/{id}?attributes=userName,USERNAME,userName"
+        ))
         .await;
     assert_eq!(once, many);
 }
@@ -393,7 +400,10 @@ async fn patch_with_no_operations_is_invalid_value() {
         .patch(&format!("/Users/{id}"), &json!([]))
         .await
         .expect_error(400, Some("invalidValue"));
-    assert!(body["detail"].as_str().unwrap().contains("one or more"), "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("one or more"),
+        "{body}"
+    );
 }
 
 // 9. Content-Type ----------------------------------------------------------------------------
@@ -402,7 +412,11 @@ async fn patch_with_no_operations_is_invalid_value() {
 async fn bodies_in_other_media_types_are_415_and_store_nothing() {
     let h = harness();
     let body = serde_json::to_vec(&user("bjensen")).unwrap();
-    for ct in ["text/plain", "application/x-www-form-urlencoded", "application/xml"] {
+    for ct in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "application/xml",
+    ] {
         h.req(http::Method::POST, "/Users")
             .raw(ct, body.clone())
             .await

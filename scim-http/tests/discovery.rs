@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use harness::*;
 use scim_core::{Attribute, Registry, ResourceType, Schema, Uniqueness};
-use scim_http::{BearerTokens, NoAuth};
+use scim_http::{BearerTokens, InMemoryStore, NoAuth, ScimServer};
 use serde_json::{Value, json};
 
 const SPC_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
@@ -240,8 +240,14 @@ async fn discovery_endpoints_refuse_filters() {
 }
 
 #[tokio::test]
-async fn discovery_locations_follow_the_host_or_the_public_url() {
-    let h = harness();
+async fn discovery_locations_follow_the_trusted_host_or_the_public_url() {
+    // The Host header counts only when the host trusts its proxy's headers.
+    let h = harness_with(|_| {
+        ScimServer::builder()
+            .store(InMemoryStore::new())
+            .authenticator(BearerTokens::single(TOKEN))
+            .trust_forwarded_headers(true)
+    });
     let spc = h
         .get("/ServiceProviderConfig")
         .header("host", "scim.example.com:8443")

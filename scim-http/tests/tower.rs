@@ -50,7 +50,8 @@ where
     (status, json)
 }
 
-const USER: &str = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bjensen"}"#;
+const USER: &str =
+    r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bjensen"}"#;
 
 #[tokio::test]
 async fn serves_a_nested_path_and_reads_the_body() {

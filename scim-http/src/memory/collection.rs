@@ -81,7 +81,11 @@ impl Collection {
         Ok(entry)
     }
 
-    pub(super) fn check_unique(&self, r: &Resource, self_id: Option<&str>) -> Result<(), StoreError> {
+    pub(super) fn check_unique(
+        &self,
+        r: &Resource,
+        self_id: Option<&str>,
+    ) -> Result<(), StoreError> {
         for u in &self.unique {
             if let Some(Value::String(v)) = r.get(&u.attr)
                 && let Some(other) = u.values.get(&fold(v, u.case_exact))

@@ -40,7 +40,10 @@ impl TenantData {
         let members = has_members(ty).then(|| Box::new(ValueIndex::new(&resource, "members")));
         for member in member_ids(&resource) {
             self.touch_entity(&member, seq);
-            self.groups_of.entry(member).or_default().insert(id.to_owned());
+            self.groups_of
+                .entry(member)
+                .or_default()
+                .insert(id.to_owned());
         }
         let coll = self.collection(ty);
         coll.index(id, &resource);
@@ -56,7 +59,13 @@ impl TenantData {
     }
 
     /// Replaces a stored resource, keeping indexes and memberships in step.
-    pub(super) fn commit(&mut self, ty: &ResourceType, id: &str, old: &Resource, mut new: Resource) {
+    pub(super) fn commit(
+        &mut self,
+        ty: &ResourceType,
+        id: &str,
+        old: &Resource,
+        mut new: Resource,
+    ) {
         self.type_members(&mut new);
         let new_members = has_members(ty).then(|| Box::new(ValueIndex::new(&new, "members")));
         let new_ids: HashSet<String> = member_ids(&new).into_iter().collect();
@@ -220,7 +229,11 @@ impl TenantData {
                 .iter()
                 .any(|m| m.get("type").is_none() && m.get("value").is_some())
         };
-        if !r.get("members").and_then(Value::as_array).is_some_and(untyped) {
+        if !r
+            .get("members")
+            .and_then(Value::as_array)
+            .is_some_and(untyped)
+        {
             return;
         }
         let Some(Value::Array(items)) = r.get_mut("members") else {

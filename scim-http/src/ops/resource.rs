@@ -100,7 +100,12 @@ pub(super) async fn patch<'a>(
     };
     let result = server
         .store
-        .patch(&x.context(ty), id, &patch, Precondition::if_match(x.headers))
+        .patch(
+            &x.context(ty),
+            id,
+            &patch,
+            Precondition::if_match(x.headers),
+        )
         .await
         .map_err(|e| missing(e, ty, id))?;
     if no_content {

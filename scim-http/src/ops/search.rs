@@ -37,7 +37,10 @@ pub(super) async fn root_search<'a>(
             queries.push((ty.clone(), query, projection));
         }
     }
-    let filtered = params.filter.as_deref().is_some_and(|f| !f.trim().is_empty());
+    let filtered = params
+        .filter
+        .as_deref()
+        .is_some_and(|f| !f.trim().is_empty());
     if queries.is_empty() && filtered {
         return Err(ScimError::invalid_filter(
             "the filter names an attribute no resource type has",
