@@ -129,7 +129,7 @@ async fn merged<'a>(
             (key, renderer.render(&ty, r, &projection))
         }));
     }
-    if start - 1 >= total {
+    if start > total {
         return Ok((total, Vec::new()));
     }
     if end.min(total) > fetched {
