@@ -56,7 +56,7 @@ USERS="${USERS:-10000}"
 GROUPS_N="${SEED_GROUPS:-100}"
 SCIM_LOG="${SCIM_LOG:-warn}"
 OUT="${OUT:-$(mktemp -d /tmp/scim-load.XXXXXX)}"
-TOKEN="load-$RANDOM$RANDOM$RANDOM"
+TOKEN="load-token-$RANDOM$RANDOM$RANDOM"
 RUN_ID="$(date +%s)"
 TARGET_PCT=70
 mkdir -p "$OUT"

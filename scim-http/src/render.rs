@@ -7,8 +7,6 @@
 //! as the response is serialised (resources are shared copy-on-write, so nothing is copied
 //! on the common path).
 
-use std::collections::HashMap;
-
 use scim_core::{Projection, Registry, Resource, ResourceType};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Map, Value};
@@ -16,8 +14,8 @@ use serde_json::{Map, Value};
 /// The reference attributes of every served resource type, found once from the schemas.
 #[derive(Debug, Default)]
 pub(crate) struct Links {
-    /// Resource type name → its name and reference attributes.
-    by_type: HashMap<String, TypeLinks>,
+    /// Each resource type's name and reference attributes (a handful: a scan beats hashing).
+    by_type: Vec<TypeLinks>,
 }
 
 #[derive(Debug)]
@@ -48,7 +46,7 @@ impl Links {
                 .find(|t| t.name.eq_ignore_ascii_case(name))
                 .map(|t| (t.name.clone(), t.endpoint.clone()))
         };
-        let mut by_type = HashMap::new();
+        let mut by_type = Vec::new();
         for ty in registry.resource_types() {
             let core = ty.schema.attributes.iter().map(|a| (None, a));
             let ext = ty.extensions.iter().flat_map(|e| {
@@ -83,19 +81,16 @@ impl Links {
                     })
                 })
                 .collect();
-            by_type.insert(
-                ty.name.clone(),
-                TypeLinks {
-                    name: ty.name.clone(),
-                    refs: attrs,
-                },
-            );
+            by_type.push(TypeLinks {
+                name: ty.name.clone(),
+                refs: attrs,
+            });
         }
         Links { by_type }
     }
 
     fn of(&self, ty: &ResourceType) -> Option<&TypeLinks> {
-        self.by_type.get(&ty.name)
+        self.by_type.iter().find(|t| t.name == ty.name)
     }
 }
 

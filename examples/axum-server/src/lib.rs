@@ -1,6 +1,6 @@
 //! The axum glue for `scim-http`: the server is a `tower::Service`, mounted with
 //! `nest_service` at its base path, plus one log line per request at `debug` level (turn it
-//! on with `RUST_LOG=scim_example_axum=debug`; at `info` it costs nothing).
+//! on with `RUST_LOG=scim_example_axum=debug`; otherwise the layer is not even added).
 
 use std::time::Instant;
 
@@ -24,13 +24,15 @@ pub fn router(server: ScimServer) -> Router {
     } else {
         Router::new().nest_service(&base, server)
     };
-    app.layer(middleware::from_fn(log))
+    // The log line costs a layer per request: add it only when it would be written.
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        app.layer(middleware::from_fn(log))
+    } else {
+        app
+    }
 }
 
 async fn log(request: Request, next: Next) -> Response {
-    if !tracing::enabled!(tracing::Level::DEBUG) {
-        return next.run(request).await;
-    }
     let started = Instant::now();
     let (method, path) = (request.method().clone(), request.uri().path().to_owned());
     let response = next.run(request).await;
