@@ -2,6 +2,7 @@
 //! the body is checked against its declared media type and parsed once into the message the
 //! operation takes, and the base URL every link starts with is decided here.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use http::header::{CONTENT_TYPE, HOST};
@@ -77,7 +78,7 @@ pub(crate) struct Exchange<'a> {
     pub(crate) server: &'a Inner,
     pub(crate) headers: &'a HeaderMap,
     pub(crate) params: QueryParams,
-    pub(crate) base_url: String,
+    pub(crate) base_url: Cow<'a, str>,
     pub(crate) extensions: http::Extensions,
 }
 
@@ -115,12 +116,12 @@ impl Exchange<'_> {
 /// host opted in, `X-Forwarded-Proto` / `X-Forwarded-Host` / `Host`; else the base path alone
 /// (links relative to the host). A client's `Host` never reaches a URL unless the host
 /// trusts it.
-pub(crate) fn base_url(server: &Inner, headers: &HeaderMap) -> String {
+pub(crate) fn base_url<'a>(server: &'a Inner, headers: &HeaderMap) -> Cow<'a, str> {
     if let Some(u) = &server.public_url {
-        return u.clone();
+        return Cow::Borrowed(u);
     }
     if !server.trust_forwarded_headers {
-        return server.base_path.clone();
+        return Cow::Borrowed(&server.base_path);
     }
     let value = |name: &str| {
         headers
@@ -143,8 +144,8 @@ pub(crate) fn base_url(server: &Inner, headers: &HeaderMap) -> String {
             }
         });
     match host {
-        Some(h) => format!("{proto}://{h}{}", server.base_path),
-        None => server.base_path.clone(),
+        Some(h) => Cow::Owned(format!("{proto}://{h}{}", server.base_path)),
+        None => Cow::Borrowed(&server.base_path),
     }
 }
 
