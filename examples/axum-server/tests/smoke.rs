@@ -62,3 +62,36 @@ async fn serves_the_test_connection_probe_over_a_socket() {
     assert!(r.starts_with("HTTP/1.1 413"), "{}", &r[..r.len().min(200)]);
     serve.abort();
 }
+
+/// The README's mount: `nest_service` strips the base path; the server serves what is left.
+#[tokio::test]
+async fn the_readme_nest_service_mount_serves_scim() {
+    let server = ScimServer::builder()
+        .store(InMemoryStore::new())
+        .authenticator(BearerTokens::single("smoke-token-0123456789"))
+        .public_url("https://app.example.com/scim/v2")
+        .build()
+        .unwrap();
+    let app = axum::Router::new().nest_service("/scim/v2", server);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let serve = tokio::spawn(async move { axum::serve(listener, app).await });
+    let body = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bjensen"}"#;
+    let created = send(
+        addr,
+        &format!(
+            "POST /scim/v2/Users HTTP/1.1\r\nHost: evil.example\r\nAuthorization: Bearer smoke-token-0123456789\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+    .await;
+    assert!(created.starts_with("HTTP/1.1 201"), "{created}");
+    assert!(
+        created
+            .to_ascii_lowercase()
+            .contains("location: https://app.example.com/scim/v2/users/"),
+        "{created}"
+    );
+    assert!(!created.contains("evil.example"), "{created}");
+    serve.abort();
+}
