@@ -120,7 +120,7 @@ pub use server::{BuildError, Limits, MeResolver, ScimServer, ScimServerBuilder};
 pub use sort::SortKey;
 pub use store::{
     ListQuery, PATCH_RETRIES, Page, PatchResult, ResourceStore, SortSpec, StoreError,
-    read_check_write,
+    TRANSIENT_RETRIES, read_check_write,
 };
 
 // What a host needs from the other crates, so that it depends on `scim-http` alone.

@@ -29,6 +29,9 @@
 //! - **Atomicity.** A failed call changes nothing.
 //! - **Secrets.** `password` (writeOnly) may arrive on create, replace and patch; store it (or a
 //!   hash of it). The server never returns it, whatever the store does.
+//! - **Transient conflicts** (a serialization failure, a deadlock) go in
+//!   [`StoreError::Retryable`]: the server runs the whole call again, a bounded number of
+//!   times, rather than answering 500 on the first try.
 //! - **Backend errors** go in [`StoreError::Backend`]: the server logs them and answers 500
 //!   with a generic detail, never the backend's message.
 
@@ -306,9 +309,37 @@ pub enum StoreError {
     /// A SCIM error the store raises itself, returned as is.
     #[error(transparent)]
     Scim(#[from] ScimError),
+    /// A transient conflict the whole call may be retried after: a serialization failure
+    /// or a deadlock in the database. The server retries the call up to
+    /// [`TRANSIENT_RETRIES`] times before answering 503; the detail is logged, never sent.
+    #[error("transient storage conflict: {0}")]
+    Retryable(Box<dyn StdError + Send + Sync>),
     /// Anything else: logged by the server, answered with a generic 500.
     #[error("storage backend error: {0}")]
     Backend(Box<dyn StdError + Send + Sync>),
+}
+
+/// How many times the server retries a store call that failed with
+/// [`StoreError::Retryable`] (immediately: the conflicting transaction has ended by then).
+pub const TRANSIENT_RETRIES: usize = 3;
+
+/// Runs a store call, again when it fails with [`StoreError::Retryable`], at most
+/// [`TRANSIENT_RETRIES`] more times.
+pub(crate) async fn retrying<T, F, Fut>(mut call: F) -> Result<T, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, StoreError>>,
+{
+    let mut attempt = 0;
+    loop {
+        match call().await {
+            Err(StoreError::Retryable(e)) if attempt < TRANSIENT_RETRIES => {
+                attempt += 1;
+                tracing::warn!(error = %e, attempt, "retrying a transient store conflict");
+            }
+            other => return other,
+        }
+    }
 }
 
 impl StoreError {
@@ -319,8 +350,12 @@ impl StoreError {
 
     /// The error the client sees; a backend's details are logged here, never sent.
     pub(crate) fn into_scim(self) -> ScimError {
-        if let StoreError::Backend(b) = &self {
-            tracing::error!(error = %b, "SCIM store backend error");
+        match &self {
+            StoreError::Backend(b) => tracing::error!(error = %b, "SCIM store backend error"),
+            StoreError::Retryable(b) => {
+                tracing::error!(error = %b, "SCIM store conflict persisted after retries");
+            }
+            _ => {}
         }
         self.into()
     }
@@ -342,6 +377,11 @@ impl From<StoreError> for ScimError {
             e @ StoreError::VersionMismatch => ScimError::precondition_failed(e.to_string()),
             e @ StoreError::TooMany => ScimError::too_many(e.to_string()),
             StoreError::Scim(s) => s,
+            StoreError::Retryable(_) => ScimError::new(
+                http::StatusCode::SERVICE_UNAVAILABLE,
+                None,
+                "the service provider is busy with conflicting changes; retry the request",
+            ),
             StoreError::Backend(_) => ScimError::internal(),
         }
     }

@@ -10,7 +10,7 @@ use scim_filter::{AttrPath, EvalError, Filter};
 use crate::query::QueryParams;
 use crate::request::Exchange;
 use crate::response::Reply;
-use crate::store::{ListQuery, SortSpec, StoreError};
+use crate::store::{ListQuery, SortSpec, StoreError, retrying};
 
 pub(super) async fn list<'a>(
     x: &'a Exchange<'a>,
@@ -19,10 +19,8 @@ pub(super) async fn list<'a>(
 ) -> Result<Reply<'a>, ScimError> {
     let projection = x.projection(ty, params)?;
     let query = resolve(x, ty, params, Unknown::Reject)?.ok_or_else(ScimError::internal)?;
-    let page = x
-        .server
-        .store
-        .list(&x.context(ty), &query)
+    let ctx = x.context(ty);
+    let page = retrying(|| x.server.store.list(&ctx, &query))
         .await
         .map_err(StoreError::into_scim)?;
     let take = usize::try_from(query.count.unwrap_or(u64::MAX)).unwrap_or(usize::MAX);

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::precondition::{Precondition, not_modified};
 use crate::request::Exchange;
 use crate::response::Reply;
-use crate::store::{PatchResult, StoreError, read_check_write};
+use crate::store::{PatchResult, StoreError, read_check_write, retrying};
 
 pub(super) async fn create<'a>(
     x: &'a Exchange<'a>,
@@ -21,10 +21,8 @@ pub(super) async fn create<'a>(
 ) -> Result<Reply<'a>, ScimError> {
     let projection = x.projection(ty, &x.params)?;
     let resource = validate_create(ty, body, &x.server.validation)?;
-    let stored = x
-        .server
-        .store
-        .create(&x.context(ty), resource)
+    let ctx = x.context(ty);
+    let stored = retrying(|| x.server.store.create(&ctx, resource.clone()))
         .await
         .map_err(StoreError::into_scim)?;
     Ok(Reply::Resource {
@@ -39,10 +37,8 @@ pub(super) async fn get<'a>(
     id: &str,
 ) -> Result<Reply<'a>, ScimError> {
     let projection = x.projection(ty, &x.params)?;
-    let resource = x
-        .server
-        .store
-        .get(&x.context(ty), id)
+    let ctx = x.context(ty);
+    let resource = retrying(|| x.server.store.get(&ctx, id))
         .await
         .map_err(StoreError::into_scim)?
         .ok_or_else(|| not_found(ty, id))?;
@@ -63,13 +59,16 @@ pub(super) async fn replace<'a>(
 ) -> Result<Reply<'a>, ScimError> {
     let projection = x.projection(ty, &x.params)?;
     let options = &x.server.validation;
-    let result = read_check_write(
-        &*x.server.store,
-        &x.context(ty),
-        id,
-        Precondition::if_match(x.headers),
-        |existing| Ok(Some(validate_replace(ty, body.clone(), existing, options)?)),
-    )
+    let ctx = x.context(ty);
+    let result = retrying(|| {
+        read_check_write(
+            &*x.server.store,
+            &ctx,
+            id,
+            Precondition::if_match(x.headers),
+            |existing| Ok(Some(validate_replace(ty, body.clone(), existing, options)?)),
+        )
+    })
     .await;
     let PatchResult { resource, .. } = result.map_err(|e| missing(e, ty, id))?;
     Ok(Reply::Resource {
@@ -124,9 +123,9 @@ pub(super) async fn delete<'a>(
     ty: &Arc<ResourceType>,
     id: &str,
 ) -> Result<Reply<'a>, ScimError> {
-    x.server
-        .store
-        .delete(&x.context(ty), id, Precondition::if_match(x.headers))
+    let ctx = x.context(ty);
+    let expected = Precondition::if_match(x.headers);
+    retrying(|| x.server.store.delete(&ctx, id, expected))
         .await
         .map_err(|e| missing(e, ty, id))?;
     Ok(Reply::NoContent(None))

@@ -22,7 +22,7 @@ use crate::render::Rendered;
 use crate::request::Exchange;
 use crate::response::Reply;
 use crate::sort::SortKey;
-use crate::store::{ListQuery, Page, StoreError};
+use crate::store::{ListQuery, Page, StoreError, retrying};
 
 pub(super) async fn root_search<'a>(
     x: &'a Exchange<'a>,
@@ -159,9 +159,8 @@ async fn fetch(
     ty: &Arc<ResourceType>,
     query: &ListQuery,
 ) -> Result<Page, ScimError> {
-    x.server
-        .store
-        .list(&x.context(ty), query)
+    let ctx = x.context(ty);
+    retrying(|| x.server.store.list(&ctx, query))
         .await
         .map_err(StoreError::into_scim)
 }
