@@ -178,7 +178,7 @@ pub(crate) async fn concurrent_member_adds_all_land(backend: &impl Backend) {
     assert_eq!(members, super::sorted(&users));
     for u in users.iter().step_by(50) {
         let user = env.fetch(&env.users, u).await;
-        assert_eq!(values(&user, "groups"), [gid.clone()], "{user:?}");
+        assert_eq!(values(&user, "groups"), [gid.as_str()], "{user:?}");
     }
     let q = ListQuery::all().filter(filter(&env.users, r#"userName sw "member""#));
     assert_eq!(env.list(&env.users, &q).await.total_results, USERS as u64);

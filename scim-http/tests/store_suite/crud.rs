@@ -152,6 +152,13 @@ pub(crate) async fn user_name_is_unique_case_insensitively(backend: &impl Backen
         ]),
         // Path-less, as Entra ID and Okta send it.
         json!([{"op": "replace", "value": {"userName": "bJensen", "title": "changed"}}]),
+        // With the schema URN in the path; and by `add`.
+        json!([{
+            "op": "replace",
+            "path": "urn:ietf:params:scim:schemas:core:2.0:User:userName",
+            "value": "bjensen"
+        }]),
+        json!([{"op": "add", "path": "userName", "value": "BJensen"}]),
     ];
     for ops in renames {
         assert_uniqueness(

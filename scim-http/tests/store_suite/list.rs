@@ -8,64 +8,68 @@ use serde_json::{Value, json};
 
 use super::{Backend, Env, filter, id, ids, sorted, user_body};
 
-/// Users for the filter table: (userName, externalId, displayName, title, emails).
-const PEOPLE: &[(
-    &str,
-    Option<&str>,
-    Option<&str>,
-    Option<&str>,
-    &[(&str, &str)],
-)] = &[
-    (
-        "bjensen",
-        Some("ext-1"),
-        Some("Barbara Jensen"),
-        Some("Tour Guide"),
-        &[("work", "bjensen@example.com"), ("home", "babs@jensen.org")],
-    ),
-    (
-        "jsmith",
-        Some("ext-2"),
-        Some("John Smith"),
-        None,
-        &[("home", "john@smith.org")],
-    ),
-    (
-        "mjensen",
-        None,
-        Some("Mads JENSEN"),
-        Some("Engineer"),
-        &[("work", "mads@example.org")],
-    ),
-    ("nobody", Some("EXT-1"), None, None, &[]),
+/// A user of the filter table.
+struct Person {
+    user_name: &'static str,
+    external_id: Option<&'static str>,
+    display_name: Option<&'static str>,
+    title: Option<&'static str>,
+    /// (type, value)
+    emails: &'static [(&'static str, &'static str)],
+}
+
+const PEOPLE: &[Person] = &[
+    Person {
+        user_name: "bjensen",
+        external_id: Some("ext-1"),
+        display_name: Some("Barbara Jensen"),
+        title: Some("Tour Guide"),
+        emails: &[("work", "bjensen@example.com"), ("home", "babs@jensen.org")],
+    },
+    Person {
+        user_name: "jsmith",
+        external_id: Some("ext-2"),
+        display_name: Some("John Smith"),
+        title: None,
+        emails: &[("home", "john@smith.org")],
+    },
+    Person {
+        user_name: "mjensen",
+        external_id: None,
+        display_name: Some("Mads JENSEN"),
+        title: Some("Engineer"),
+        emails: &[("work", "mads@example.org")],
+    },
+    Person {
+        user_name: "nobody",
+        external_id: Some("EXT-1"),
+        display_name: None,
+        title: None,
+        emails: &[],
+    },
 ];
 
-fn person(
-    (name, external, display, title, emails): (
-        &str,
-        Option<&str>,
-        Option<&str>,
-        Option<&str>,
-        &[(&str, &str)],
-    ),
-) -> Value {
-    let mut body = user_body(name);
-    if let Some(x) = external {
-        body["externalId"] = json!(x);
+impl Person {
+    fn body(&self) -> Value {
+        let mut body = user_body(self.user_name);
+        if let Some(x) = self.external_id {
+            body["externalId"] = json!(x);
+        }
+        if let Some(d) = self.display_name {
+            body["displayName"] = json!(d);
+        }
+        if let Some(t) = self.title {
+            body["title"] = json!(t);
+        }
+        if !self.emails.is_empty() {
+            body["emails"] = self
+                .emails
+                .iter()
+                .map(|(t, v)| json!({"type": t, "value": v}))
+                .collect();
+        }
+        body
     }
-    if let Some(d) = display {
-        body["displayName"] = json!(d);
-    }
-    if let Some(t) = title {
-        body["title"] = json!(t);
-    }
-    if !emails.is_empty() {
-        body["emails"] = emails
-            .iter()
-            .map(|(t, v)| json!({"type": t, "value": v}))
-            .collect();
-    }
-    body
 }
 
 /// Each filter selects exactly the expected users, whether the store answers it from an
@@ -74,8 +78,8 @@ pub(crate) async fn filters_select_exactly_the_matching_resources(backend: &impl
     let env = Env::new(backend).await;
     let mut by_name = HashMap::new();
     for p in PEOPLE {
-        let user = env.user(person(*p)).await;
-        by_name.insert(p.0, id(&user));
+        let user = env.user(p.body()).await;
+        by_name.insert(p.user_name, id(&user));
     }
     let bjensen_id = by_name["bjensen"].clone();
     let id_filter = format!("id eq \"{bjensen_id}\"");

@@ -51,7 +51,7 @@ pub(crate) async fn user_groups_are_derived_from_memberships(backend: &impl Back
     let carol = id(&env.user(user_body("carol")).await);
     let admins = env.group("Admins", &[&alice]).await;
     let staff = env.group("Staff", &[&alice, &bob]).await;
-    assert_eq!(values(&admins, "members"), [alice.clone()]);
+    assert_eq!(values(&admins, "members"), [alice.as_str()]);
     assert_eq!(
         members(&env, &id(&staff)).await,
         super::sorted(&[&alice, &bob])
@@ -128,8 +128,8 @@ pub(crate) async fn member_patches_change_groups_and_versions(backend: &impl Bac
         .await
         .unwrap();
     assert!(removed.changed);
-    assert_eq!(values(&removed.resource, "members"), [bob.clone()]);
-    assert_eq!(members(&env, &gid).await, [bob.clone()]);
+    assert_eq!(values(&removed.resource, "members"), [bob.as_str()]);
+    assert_eq!(members(&env, &gid).await, [bob.as_str()]);
     let alice_after = env.fetch(&env.users, &alice).await;
     assert!(groups(&alice_after).is_empty(), "{alice_after:?}");
     assert_ne!(
@@ -137,6 +137,29 @@ pub(crate) async fn member_patches_change_groups_and_versions(backend: &impl Bac
         version(&alice_before),
         "alice's groups changed"
     );
+    assert_eq!(groups(&env.fetch(&env.users, &bob).await), [pair(&g)]);
+
+    // Entra ID's form of a removal: the member in `value`, not in the path.
+    env.patch(
+        &env.groups,
+        &gid,
+        json!([{"op": "remove", "path": "members", "value": [{"value": bob}]}]),
+        Precondition::Any,
+    )
+    .await
+    .unwrap();
+    assert!(members(&env, &gid).await.is_empty());
+    assert!(groups(&env.fetch(&env.users, &bob).await).is_empty());
+    // Path-less, as Okta sends it.
+    env.patch(
+        &env.groups,
+        &gid,
+        json!([{"op": "replace", "value": {"members": [{"value": bob}]}}]),
+        Precondition::Any,
+    )
+    .await
+    .unwrap();
+    assert_eq!(members(&env, &gid).await, [bob.as_str()]);
     assert_eq!(groups(&env.fetch(&env.users, &bob).await), [pair(&g)]);
 
     // Replacing the member list moves both.
@@ -149,7 +172,7 @@ pub(crate) async fn member_patches_change_groups_and_versions(backend: &impl Bac
         )
         .await
         .unwrap();
-    assert_eq!(values(&replaced.resource, "members"), [alice.clone()]);
+    assert_eq!(values(&replaced.resource, "members"), [alice.as_str()]);
     assert_eq!(groups(&env.fetch(&env.users, &alice).await), [pair(&g)]);
     assert!(groups(&env.fetch(&env.users, &bob).await).is_empty());
 }
@@ -162,15 +185,22 @@ pub(crate) async fn deleting_a_user_removes_it_from_every_group(backend: &impl B
     let g = id(&env.group("Admins", &[&alice, &bob]).await);
     let h = id(&env.group("Staff", &[&alice]).await);
     let k = id(&env.group("Others", &[&bob]).await);
+    let g_before = env.fetch(&env.groups, &g).await;
 
     env.store
         .delete(&env.users, &alice, Precondition::Any)
         .await
         .unwrap();
     assert_eq!(env.get(&env.users, &alice).await, None);
-    assert_eq!(members(&env, &g).await, [bob.clone()]);
+    assert_eq!(members(&env, &g).await, [bob.as_str()]);
+    let g_after = env.fetch(&env.groups, &g).await;
+    assert_ne!(
+        version(&g_after),
+        version(&g_before),
+        "the group's members changed"
+    );
     assert!(members(&env, &h).await.is_empty());
-    assert_eq!(members(&env, &k).await, [bob.clone()]);
+    assert_eq!(members(&env, &k).await, [bob.as_str()]);
     // Also in what list returns.
     for group in env.list(&env.groups, &ListQuery::all()).await.resources {
         assert!(!values(&group, "members").contains(&alice), "{group:?}");
