@@ -28,7 +28,8 @@ where
     out
 }
 
-/// 16 tasks create one userName (in different cases) at once: exactly one wins.
+/// 16 tasks create one userName (in different cases) at once: exactly one wins; the same
+/// for a group's displayName.
 pub(crate) async fn concurrent_creates_of_one_user_name_give_one_winner(backend: &impl Backend) {
     let env = Env::new(backend).await;
     let results = spawn_all(&env, 16, |env, i| async move {
@@ -52,6 +53,25 @@ pub(crate) async fn concurrent_creates_of_one_user_name_give_one_winner(backend:
     );
     let q = ListQuery::all().filter(filter(&env.users, r#"userName eq "Racer""#));
     assert_eq!(super::ids(&env.list(&env.users, &q).await), winners);
+
+    // The same for a group's displayName.
+    let results = spawn_all(&env, 16, |env, i| async move {
+        let name = if i % 2 == 0 { "Racers" } else { "racers" };
+        env.create(&env.groups, super::group_body(name, &[])).await
+    })
+    .await;
+    let winners = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(winners, 1, "{results:?}");
+    for r in results {
+        match r {
+            Ok(_) | Err(StoreError::Uniqueness { .. }) => {}
+            Err(e) => panic!("expected Ok or Uniqueness, got {e:?}"),
+        }
+    }
+    assert_eq!(
+        env.list(&env.groups, &ListQuery::all()).await.total_results,
+        1
+    );
 }
 
 /// 8 tasks increment a counter (in `title`) with `read_check_write`, 5 times each: none of

@@ -208,6 +208,11 @@ pub(crate) async fn user_name_is_unique_case_insensitively(backend: &impl Backen
         env.create(&env.users, user_body("Barbara")).await,
         "userName",
     );
+    // Case folding is Unicode's, not only ASCII's (RFC 7643 §2.1, caseExact false).
+    env.user(user_body("Ödön")).await;
+    for name in ["ödön", "ÖDÖN"] {
+        assert_uniqueness(env.create(&env.users, user_body(name)).await, "userName");
+    }
     // So does a delete.
     env.store
         .delete(&env.users, &oid, Precondition::Any)

@@ -87,6 +87,7 @@ pub(crate) async fn filters_select_exactly_the_matching_resources(backend: &impl
         (r#"userName eq "bjensen""#, &["bjensen"]),
         // userName is caseExact false: the value's case does not matter.
         (r#"userName eq "BJensen""#, &["bjensen"]),
+        (r#"userName eq "NOBODY""#, &["nobody"]),
         (r#"userName eq "nobody-at-all""#, &[]),
         (r#"userName ne "bjensen""#, &["jsmith", "mjensen", "nobody"]),
         (&id_filter, &["bjensen"]),

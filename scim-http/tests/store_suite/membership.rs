@@ -122,6 +122,9 @@ pub(crate) async fn member_patches_change_groups_and_versions(backend: &impl Bac
         values(&again.resource, "members"),
         super::sorted(&[&alice, &bob])
     );
+    assert!(!again.changed, "{again:?}");
+    assert_eq!(version(&again.resource), version(&added.resource));
+    assert_eq!(env.fetch(&env.users, &bob).await, bob_after);
 
     let removed = env
         .patch(&env.groups, &gid, remove_member(&alice), Precondition::Any)
