@@ -1,7 +1,7 @@
 //! Identity and `meta`, uniqueness, compare and swap, unknown ids, and data without links.
 
 use scim_core::DateTime;
-use scim_http::{ListQuery, Precondition, Resource, scim_core};
+use scim_http::{ListQuery, PatchOptions, Precondition, Resource, scim_core};
 use serde_json::{Value, json};
 
 use super::{
@@ -166,6 +166,21 @@ pub(crate) async fn user_name_is_unique_case_insensitively(backend: &impl Backen
             "userName",
         );
     }
+    // A patch that fails in its last operation applies none of them.
+    let failing = env
+        .patch_with(
+            &env.users,
+            &oid,
+            json!([
+                {"op": "replace", "path": "title", "value": "changed"},
+                {"op": "add", "path": "emails", "value": [{"value": "o@example.com"}]},
+                {"op": "replace", "path": "emails[type eq \"home\"]", "value": {"value": "x@y"}}
+            ]),
+            Precondition::Any,
+            &PatchOptions::strict(),
+        )
+        .await;
+    assert!(failing.is_err(), "{failing:?}");
     // Only the two users exist, unchanged.
     assert_eq!(env.fetch(&env.users, &oid).await, other);
     assert_eq!(env.fetch(&env.users, &id(&bjensen)).await, bjensen);

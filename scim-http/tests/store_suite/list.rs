@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use scim_core::message::SortOrder;
-use scim_http::{AttrPath, ListQuery, Page, SortSpec, scim_core};
+use scim_http::{AttrPath, ListQuery, Page, Precondition, SortSpec, scim_core};
 use serde_json::{Value, json};
 
 use super::{Backend, Env, filter, id, ids, sorted, user_body};
@@ -133,6 +133,42 @@ pub(crate) async fn filters_select_exactly_the_matching_resources(backend: &impl
         assert_eq!(sorted(&ids(&page)), sorted(&want_ids), "filter {text}");
         assert_eq!(page.total_results, want.len() as u64, "filter {text}");
     }
+    // Lookups follow changes of externalId and userName.
+    let jsmith = &by_name["jsmith"];
+    env.patch(
+        &env.users,
+        jsmith,
+        json!([{"op": "replace", "value": {"externalId": "ext-9", "userName": "john"}}]),
+        Precondition::Any,
+    )
+    .await
+    .unwrap();
+    for (text, want) in [
+        (r#"externalId eq "ext-2""#, vec![]),
+        (r#"externalId eq "ext-9""#, vec![jsmith.clone()]),
+        (r#"userName eq "jsmith""#, vec![]),
+        (r#"userName eq "JOHN""#, vec![jsmith.clone()]),
+    ] {
+        let q = ListQuery::all().filter(filter(&env.users, text));
+        assert_eq!(ids(&env.list(&env.users, &q).await), want, "filter {text}");
+    }
+    env.patch(
+        &env.users,
+        jsmith,
+        json!([{"op": "remove", "path": "externalId"}]),
+        Precondition::Any,
+    )
+    .await
+    .unwrap();
+    let q = ListQuery::all().filter(filter(&env.users, r#"externalId eq "ext-9""#));
+    assert_eq!(env.list(&env.users, &q).await.total_results, 0);
+    env.store
+        .delete(&env.users, &by_name["mjensen"], Precondition::Any)
+        .await
+        .unwrap();
+    let q = ListQuery::all().filter(filter(&env.users, r#"displayName co "jensen""#));
+    assert_eq!(ids(&env.list(&env.users, &q).await), [bjensen_id.as_str()]);
+
     // Groups filter on their own attributes.
     let g = env.group("Jensen Family", &[&bjensen_id]).await;
     env.group("Smiths", &[]).await;

@@ -1,7 +1,7 @@
 //! Memberships: `User.groups` derived from group `members`, kept in step by patches, renames
 //! and deletes.
 
-use scim_http::{ListQuery, Precondition, Resource};
+use scim_http::{ListQuery, PatchOptions, Precondition, Resource};
 use serde_json::{Value, json};
 
 use super::{Backend, Env, filter, id, user_body, values, version};
@@ -94,6 +94,23 @@ pub(crate) async fn member_patches_change_groups_and_versions(backend: &impl Bac
     let alice_before = env.fetch(&env.users, &alice).await;
     let bob_before = env.fetch(&env.users, &bob).await;
     assert!(groups(&bob_before).is_empty());
+
+    // A patch that fails after adding a member adds nobody.
+    let failing = env
+        .patch_with(
+            &env.groups,
+            &gid,
+            json!([
+                {"op": "add", "path": "members", "value": [{"value": bob}]},
+                {"op": "replace", "path": "members[value eq \"nobody\"]", "value": {"value": "x"}}
+            ]),
+            Precondition::Any,
+            &PatchOptions::strict(),
+        )
+        .await;
+    assert!(failing.is_err(), "{failing:?}");
+    assert_eq!(env.fetch(&env.groups, &gid).await, g);
+    assert_eq!(env.fetch(&env.users, &bob).await, bob_before);
 
     let added = env
         .patch(&env.groups, &gid, add_member(&bob), Precondition::Any)

@@ -193,9 +193,22 @@ impl Env {
         operations: Value,
         expected: Precondition<'_>,
     ) -> Result<PatchResult, StoreError> {
+        self.patch_with(ctx, id, operations, expected, &PatchOptions::default())
+            .await
+    }
+
+    /// Applies PATCH operations parsed with these options.
+    pub(crate) async fn patch_with(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        operations: Value,
+        expected: Precondition<'_>,
+        options: &PatchOptions,
+    ) -> Result<PatchResult, StoreError> {
         let request = patch_request(operations);
         let ty = ctx.resource_type();
-        let patch = scim_http::scim_patch::Patch::parse(&request, ty, &PatchOptions::default())
+        let patch = scim_http::scim_patch::Patch::parse(&request, ty, options)
             .expect("the suite's patch is valid");
         self.store.patch(ctx, id, &patch, expected).await
     }
