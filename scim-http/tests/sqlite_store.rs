@@ -211,7 +211,7 @@ async fn crud(store: &SqliteStore) {
 
     // A PATCH that changes nothing keeps the version.
     let same = patch(
-        &store,
+        store,
         &c,
         &uid,
         json!([{"op": "replace", "path": "title", "value": "Boss"}]),
@@ -221,7 +221,7 @@ async fn crud(store: &SqliteStore) {
     assert!(!same.changed);
     assert_eq!(same.resource.version(), Some("W/\"2\""));
     let p = patch(
-        &store,
+        store,
         &c,
         &uid,
         json!([{"op": "replace", "path": "title", "value": "CEO"}]),

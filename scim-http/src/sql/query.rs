@@ -170,7 +170,7 @@ pub(super) fn order_by(ty: &ResourceType, sort: Option<&SortSpec>) -> String {
     let expr = sort_expr(ty, sort).unwrap_or_else(|| "NULL".to_owned());
     match sort.order {
         SortOrder::Descending => format!("({expr}) IS NULL DESC, ({expr}) DESC, r.seq DESC"),
-        _ => format!("({expr}) IS NULL, ({expr}), r.seq"),
+        SortOrder::Ascending => format!("({expr}) IS NULL, ({expr}), r.seq"),
     }
 }
 
