@@ -22,7 +22,7 @@ use scim_core::message::SortOrder;
 use scim_core::{AttrType, Attribute, ResourceType};
 use scim_filter::{Column, MultiValued, SqlMapping};
 
-use super::rows::{has_members, unique_column};
+use super::rows::{has_groups, has_members, unique_column};
 use crate::store::{SortSpec, StoreError};
 
 /// A JSON path label, quoted (`"name"`), or `None` for a name that cannot be quoted safely
@@ -45,13 +45,6 @@ fn attr_path(urn: Option<&str>, name: &str) -> Option<String> {
 
 fn json(path: &str) -> String {
     format!("json_extract(r.data, '{path}')")
-}
-
-/// Whether `ty` has the derived, readOnly `groups` attribute (RFC 7643 §4.1.2).
-pub(super) fn has_groups(ty: &ResourceType) -> bool {
-    ty.schema
-        .attribute("groups")
-        .is_some_and(|a| a.mutability == scim_core::Mutability::ReadOnly && a.multi_valued)
 }
 
 /// The filter mapping of `ty` (see the module docs).

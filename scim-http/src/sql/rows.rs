@@ -8,7 +8,6 @@ use scim_core::{DateTime, Resource, ResourceType, ScimError, Uniqueness};
 use serde_json::{Map, Value};
 use sqlx::{Row as _, SqliteConnection};
 
-use super::query::has_groups;
 use crate::store::StoreError;
 
 /// A backend error.
@@ -35,6 +34,13 @@ pub(super) fn has_members(ty: &ResourceType) -> bool {
     ty.schema
         .attribute("members")
         .is_some_and(|a| a.multi_valued && a.is_complex())
+}
+
+/// Whether `ty` has the derived, readOnly `groups` attribute (RFC 7643 §4.1.2).
+pub(super) fn has_groups(ty: &ResourceType) -> bool {
+    ty.schema
+        .attribute("groups")
+        .is_some_and(|a| a.mutability == scim_core::Mutability::ReadOnly && a.multi_valued)
 }
 
 /// A unique attribute of a resource type, as the in-memory store indexes them: schema
