@@ -995,3 +995,77 @@ async fn the_server_runs_over_sqlite() {
     let (_, g) = call(&server, "GET", &format!("/Groups/{gid}"), None).await;
     assert!(g.get("members").is_none(), "{g}");
 }
+
+#[tokio::test]
+async fn sorting_by_a_multi_valued_attribute_uses_the_primary_value() {
+    let store = memory().await;
+    let u = users();
+    let c = ctx(&u);
+    for v in [
+        json!({"userName": "one", "emails": [{"value": "z@x"}, {"value": "b@x", "primary": true}]}),
+        json!({"userName": "two", "emails": [{"value": "A@x"}, {"value": "y@x"}]}),
+        json!({"userName": "three"}),
+    ] {
+        store.create(&c, res(v)).await.unwrap();
+    }
+    let sort = SortSpec {
+        by: AttrPath::parse("emails").unwrap(),
+        order: SortOrder::Ascending,
+    };
+    let p = store.list(&c, &ListQuery::all().sort(sort)).await.unwrap();
+    let names: Vec<Value> = p
+        .resources
+        .iter()
+        .map(|r| j(r)["userName"].clone())
+        .collect();
+    assert_eq!(names, [json!("two"), json!("one"), json!("three")]);
+}
+
+#[tokio::test]
+async fn patch_replace_of_members_sets_the_rows() {
+    let store = memory().await;
+    let (u, g) = (users(), groups());
+    let (cu, cg) = (ctx(&u), ctx(&g));
+    let a = id(&store.create(&cu, user("a")).await.unwrap());
+    let b = id(&store.create(&cu, user("b")).await.unwrap());
+    let gid = id(&store.create(&cg, group("G", &[&a])).await.unwrap());
+    let p = patch(
+        &store,
+        &cg,
+        &gid,
+        json!([{"op": "replace", "path": "members", "value": [{"value": b}, {"value": b}]},
+               {"op": "replace", "path": "externalId", "value": "ext-g"}]),
+    )
+    .await
+    .unwrap();
+    assert!(p.changed);
+    assert_eq!(member_ids(&p.resource), vec![b.clone()]);
+    assert_eq!(j(&p.resource)["externalId"], "ext-g");
+    assert!(
+        store
+            .get(&cu, &a)
+            .await
+            .unwrap()
+            .unwrap()
+            .get("groups")
+            .is_none()
+    );
+    assert_eq!(
+        group_ids(&store.get(&cu, &b).await.unwrap().unwrap()),
+        vec![gid.clone()]
+    );
+    assert_eq!(list(&store, &cg, r#"externalId eq "ext-g""#).await, ["G"]);
+    // A member without a value is refused, and nothing is written.
+    let err = patch(
+        &store,
+        &cg,
+        &gid,
+        json!([{"op": "add", "path": "members", "value": [{"display": "x"}]}]),
+    )
+    .await;
+    assert!(err.is_err());
+    assert_eq!(
+        store.get(&cg, &gid).await.unwrap().unwrap().version(),
+        p.resource.version()
+    );
+}
