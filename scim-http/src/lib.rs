@@ -106,6 +106,8 @@ mod server;
 #[cfg(feature = "tower")]
 mod service;
 mod sort;
+#[cfg(feature = "sqlite")]
+mod sql;
 mod store;
 
 pub use auth::{
@@ -118,6 +120,8 @@ pub use precondition::Precondition;
 pub use response::SCIM_JSON;
 pub use server::{BuildError, Limits, MeResolver, ScimServer, ScimServerBuilder};
 pub use sort::SortKey;
+#[cfg(feature = "sqlite")]
+pub use sql::SqliteStore;
 pub use store::{
     ListQuery, PATCH_RETRIES, Page, PatchResult, ResourceStore, SortSpec, StoreError,
     TRANSIENT_RETRIES, read_check_write,

@@ -1,0 +1,226 @@
+//! Filters and sort keys as SQL over the `resources` table (aliased `r`), with
+//! `scim_filter::SqlMapping` (RFC 7644 §3.4.2.2, §3.4.2.3).
+//!
+//! Every attribute of the resource type is mapped, driven by its schema:
+//!
+//! - `id`, `externalId`, `meta.created`, `meta.lastModified`, `meta.resourceType`,
+//!   `meta.version`: columns of `resources`;
+//! - `userName` (Users) and `displayName` (Groups): the folded uniqueness columns, compared
+//!   as [`Column::case_insensitive`] (an index serves `eq`);
+//! - group `members`: the `members` table; `User.groups`: the `members` table joined with the
+//!   groups' rows (`display` is the group's `displayName`, `type` is `direct`);
+//! - every other single-valued attribute and sub-attribute (core and extensions):
+//!   `json_extract(r.data, '$."name"."sub"')`;
+//! - every other multi-valued attribute (`emails`, `phoneNumbers`, …): a correlated
+//!   `EXISTS` over `json_each(r.data, '$."emails"')`.
+//!
+//! Secret attributes (`password`) are not mapped (the translator refuses them anyway).
+//! Everything above is SQLite syntax; the PostgreSQL variant differs in the JSON expressions
+//! only (`r.data->>'name'`, `jsonb_array_elements`).
+
+use scim_core::message::SortOrder;
+use scim_core::{AttrType, Attribute, ResourceType};
+use scim_filter::{Column, MultiValued, SqlMapping};
+
+use super::rows::{has_groups, has_members, unique_column};
+use crate::store::{SortSpec, StoreError};
+
+/// A JSON path label, quoted (`"name"`), or `None` for a name that cannot be quoted safely
+/// (schema names are `ATTRNAME` per RFC 7643 §2.1, so this never happens with a sane schema).
+fn label(name: &str) -> Option<String> {
+    if name.contains(['"', '\'', '\\']) {
+        None
+    } else {
+        Some(format!("\"{name}\""))
+    }
+}
+
+/// The JSON path of a top-level attribute in `data`: `$."name"` or `$."urn"."name"`.
+fn attr_path(urn: Option<&str>, name: &str) -> Option<String> {
+    match urn {
+        Some(u) => Some(format!("$.{}.{}", label(u)?, label(name)?)),
+        None => Some(format!("$.{}", label(name)?)),
+    }
+}
+
+fn json(path: &str) -> String {
+    format!("json_extract(r.data, '{path}')")
+}
+
+/// The filter mapping of `ty` (see the module docs).
+pub(super) fn mapping(ty: &std::sync::Arc<ResourceType>) -> Result<SqlMapping, StoreError> {
+    let mut b = SqlMapping::builder(ty.clone())
+        .column("id", "r.id")
+        .column("externalId", "r.external_id")
+        .column("meta.created", "r.created")
+        .column("meta.lastModified", "r.last_modified")
+        .column("meta.resourceType", "r.type")
+        .column("meta.version", "('W/\"' || r.version || '\"')");
+    let core = std::iter::once((None, &*ty.schema));
+    let exts = ty
+        .extensions
+        .iter()
+        .map(|e| (Some(e.schema.id.as_str()), &*e.schema));
+    for (urn, schema) in core.chain(exts) {
+        for attr in &schema.attributes {
+            if attr.is_secret() {
+                continue;
+            }
+            let key = match urn {
+                Some(u) => format!("{u}:{}", attr.name),
+                None => attr.name.clone(),
+            };
+            if ty.resolve(&key).is_none() {
+                continue;
+            }
+            if urn.is_none() {
+                if let Some(col) = unique_column(ty, &attr.name) {
+                    let expr = format!("r.{col}");
+                    b = if attr.case_exact || attr.ty != AttrType::String {
+                        b.column(&key, expr)
+                    } else {
+                        b.column(&key, Column::case_insensitive(expr))
+                    };
+                    continue;
+                }
+                if attr.name == "members" && has_members(ty) {
+                    b = b.multi_valued(
+                        &key,
+                        MultiValued::new("members AS mm")
+                            .on("mm.tenant = r.tenant AND mm.group_id = r.id")
+                            .column("value", "mm.member_id")
+                            .column("type", "mm.member_type")
+                            .column("display", "mm.display"),
+                    );
+                    continue;
+                }
+                if attr.name == "groups" && has_groups(ty) {
+                    b = b.multi_valued(
+                        &key,
+                        MultiValued::new(
+                            "members AS mg JOIN resources AS g \
+                             ON g.tenant = mg.tenant AND g.id = mg.group_id",
+                        )
+                        .on("mg.tenant = r.tenant AND mg.member_id = r.id")
+                        .column("value", "mg.group_id")
+                        .column("display", "json_extract(g.data, '$.displayName')")
+                        .column("type", "'direct'"),
+                    );
+                    continue;
+                }
+            }
+            let Some(path) = attr_path(urn, &attr.name) else {
+                continue;
+            };
+            b = map_attribute(b, &key, &path, attr);
+        }
+    }
+    b.build()
+        .map_err(|e| StoreError::Scim(scim_core::ScimError::from(e)))
+}
+
+fn map_attribute(
+    mut b: scim_filter::SqlMappingBuilder,
+    key: &str,
+    path: &str,
+    attr: &Attribute,
+) -> scim_filter::SqlMappingBuilder {
+    let subs = || attr.sub_attributes.iter().filter(|s| !s.is_secret());
+    match (attr.multi_valued, attr.is_complex()) {
+        (false, false) => b.column(key, json(path)),
+        (false, true) => {
+            for sub in subs() {
+                if let Some(l) = label(&sub.name) {
+                    b = b.column(&format!("{key}.{}", sub.name), json(&format!("{path}.{l}")));
+                }
+            }
+            b
+        }
+        (true, complex) => {
+            let mut values = MultiValued::new(format!("json_each(r.data, '{path}') AS je"));
+            if complex {
+                for sub in subs() {
+                    if let Some(l) = label(&sub.name) {
+                        values =
+                            values.column(&sub.name, format!("json_extract(je.value, '$.{l}')"));
+                    }
+                }
+            } else {
+                values = values.column("value", "je.value");
+            }
+            b.multi_valued(key, values)
+        }
+    }
+}
+
+/// The `ORDER BY` clause for a sort key (RFC 7644 §3.4.2.3), in the order of
+/// [`SortKey`](crate::SortKey): unassigned values last in ascending order (first in
+/// descending), ties in creation order (reversed in descending order, as a reversed sort).
+pub(super) fn order_by(ty: &ResourceType, sort: Option<&SortSpec>) -> String {
+    let Some(sort) = sort else {
+        return "r.seq".to_owned();
+    };
+    let expr = sort_expr(ty, sort).unwrap_or_else(|| "NULL".to_owned());
+    match sort.order {
+        SortOrder::Descending => format!("({expr}) IS NULL DESC, ({expr}) DESC, r.seq DESC"),
+        SortOrder::Ascending => format!("({expr}) IS NULL, ({expr}), r.seq"),
+    }
+}
+
+/// The SQL value a resource sorts by, `None` when it is not sortable here (members, groups).
+fn sort_expr(ty: &ResourceType, sort: &SortSpec) -> Option<String> {
+    let p = &sort.by;
+    let resolved = ty.resolve_parts(p.urn.as_deref(), &p.name, p.sub_attr.as_deref())?;
+    let attr = resolved.attribute();
+    let def = resolved.definition();
+    let ext = resolved.extension_urn();
+    if ext.is_none() {
+        match (attr.name.as_str(), p.sub_attr.as_deref()) {
+            ("id", None) => return Some("r.id".to_owned()),
+            ("externalId", None) => return Some("r.external_id".to_owned()),
+            ("meta", Some("created")) => return Some("r.created".to_owned()),
+            ("meta", Some("lastModified")) => return Some("r.last_modified".to_owned()),
+            ("meta", Some("resourceType")) => return Some("r.type".to_owned()),
+            ("meta", Some("version")) => return Some("r.version".to_owned()),
+            ("members" | "groups", _) => return None,
+            (name, None) => {
+                if let Some(col) = unique_column(ty, name) {
+                    return Some(format!("r.{col}"));
+                }
+            }
+            _ => {}
+        }
+    }
+    let path = attr_path(ext, &attr.name)?;
+    let sub = match (&resolved.sub_attribute(), attr.is_complex()) {
+        (Some(s), _) => Some(label(&s.name)?),
+        (None, true) => Some(label("value")?),
+        (None, false) => None,
+    };
+    let raw = if attr.multi_valued {
+        let value = match &sub {
+            Some(l) => format!("json_extract(je.value, '$.{l}')"),
+            None => "je.value".to_owned(),
+        };
+        let primary = if attr.is_complex() {
+            "coalesce(json_extract(je.value, '$.primary') = 1, 0) DESC, "
+        } else {
+            ""
+        };
+        format!(
+            "(SELECT {value} FROM json_each(r.data, '{path}') AS je \
+             ORDER BY {primary}CAST(je.key AS INTEGER) LIMIT 1)"
+        )
+    } else {
+        match &sub {
+            Some(l) => json(&format!("{path}.{l}")),
+            None => json(&path),
+        }
+    };
+    let text = matches!(def.ty, AttrType::String | AttrType::Reference);
+    Some(if text && !def.case_exact {
+        format!("lower({raw})")
+    } else {
+        raw
+    })
+}
