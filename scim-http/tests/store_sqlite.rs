@@ -14,7 +14,9 @@ fn sqlite_backend() -> impl store_suite::Backend {
     || async {
         let path = std::env::temp_dir().join(format!("scim-suite-{}.db", uuid::Uuid::new_v4()));
         let url = format!("sqlite://{}?mode=rwc", path.display());
-        let store = SqliteStore::connect(&url).await.expect("a fresh SQLite database");
+        let store = SqliteStore::connect(&url)
+            .await
+            .expect("a fresh SQLite database");
         Arc::new(store) as Arc<dyn ResourceStore>
     }
 }

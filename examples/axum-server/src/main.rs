@@ -1,12 +1,15 @@
-//! Run with: `cargo run --release -p scim-example-axum [-- --listen 127.0.0.1:8080 --base-path /scim/v2 --public-url https://app.example.com/scim/v2]`
+//! Run with: `cargo run --release -p scim-example-axum [-- --listen 127.0.0.1:8080 --base-path /scim/v2 --public-url https://app.example.com/scim/v2 --database sqlite://scim.db]`
 //!
-//! Serves SCIM 2.0 from the in-memory store behind a bearer token taken from `SCIM_TOKEN`
-//! (or generated and printed at start-up), and prints the Tenant URL and Secret Token to paste
-//! into Microsoft Entra ID's provisioning settings.
+//! Serves SCIM 2.0 behind a bearer token taken from `SCIM_TOKEN` (or generated and printed at
+//! start-up), and prints the Tenant URL and Secret Token to paste into Microsoft Entra ID's
+//! provisioning settings. The store is SQLite (`scim.db` in the working directory, so users
+//! survive a restart) unless `--database memory` asks for the in-memory store.
 
 use std::error::Error;
 
-use scim_http::{BearerTokens, InMemoryStore, ScimServer};
+use std::sync::Arc;
+
+use scim_http::{BearerTokens, InMemoryStore, ResourceStore, ScimServer, SqliteStore};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
@@ -20,6 +23,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let mut listen = "127.0.0.1:8080".to_owned();
     let mut base_path = "/scim/v2".to_owned();
     let mut public_url: Option<String> = None;
+    let mut database = "sqlite://scim.db?mode=rwc".to_owned();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -28,9 +32,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
             "--public-url" => {
                 public_url = Some(args.next().ok_or("--public-url needs a URL")?);
             }
+            "--database" => database = args.next().ok_or("--database needs a URL")?,
             "-h" | "--help" => {
                 println!(
-                    "usage: scim-example-axum [--listen ADDR] [--base-path PATH] [--public-url URL]\n\nThe bearer token comes from SCIM_TOKEN, or is generated. --public-url is the Tenant URL\nas the identity provider reaches it (e.g. https://app.example.com/scim/v2); by default\nhttp://ADDR/BASE-PATH."
+                    "usage: scim-example-axum [--listen ADDR] [--base-path PATH] [--public-url URL] [--database URL]\n\n--database is sqlite://PATH (default sqlite://scim.db) or memory.\nThe bearer token comes from SCIM_TOKEN, or is generated. --public-url is the Tenant URL\nas the identity provider reaches it (e.g. https://app.example.com/scim/v2); by default\nhttp://ADDR/BASE-PATH."
                 );
                 return Ok(());
             }
@@ -53,10 +58,26 @@ async fn main() -> Result<(), Box<dyn Error>> {
         Some(u) => u,
         None => format!("http://{addr}{base_path}"),
     };
+    let store: Arc<dyn ResourceStore> = match database.as_str() {
+        "memory" => Arc::new(InMemoryStore::new()),
+        url if url.starts_with("sqlite:") => {
+            let url = if url.contains('?') || url.contains(":memory:") {
+                url.to_owned()
+            } else {
+                format!("{url}?mode=rwc")
+            };
+            Arc::new(SqliteStore::connect(&url).await?)
+        }
+        other => {
+            return Err(
+                format!("unsupported --database {other:?}: use sqlite://PATH or memory").into(),
+            );
+        }
+    };
     let server = ScimServer::builder()
         .base_path(base_path)
         .public_url(public_url.clone())
-        .store(InMemoryStore::new())
+        .shared_store(store)
         .authenticator(BearerTokens::single(token.clone()))
         // Entra ID prefers, and Okta expects, 204 for group PATCH; users still come back.
         .patch_returns_no_content_for("Group")
@@ -65,6 +86,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     println!("SCIM 2.0 service provider listening on http://{addr}");
     println!("Tenant URL:   {public_url}");
     println!("Secret Token: {token}");
+    println!("Store:        {database}");
 
     axum::serve(listener, scim_example_axum::router(server))
         .with_graceful_shutdown(async {
