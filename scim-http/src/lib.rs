@@ -2,7 +2,8 @@
 //! `http::Response` out, over a storage trait the host application implements.
 //!
 //! Mount one [`ScimServer`] under a base path (by default `/scim/v2`) in any framework, give
-//! it a [`ResourceStore`] over your database (or the shipped [`InMemoryStore`]) and an
+//! it a [`ResourceStore`] over your database (or a shipped one: [`InMemoryStore`], or
+//! `SqliteStore` with the `sqlite` feature) and an
 //! [`Authenticator`] ([`BearerTokens`] for identity providers), and Microsoft Entra ID, Okta
 //! and other SCIM clients can provision users and groups into your app.
 //!
