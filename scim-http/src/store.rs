@@ -22,7 +22,9 @@
 //!   compared case-insensitively (RFC 7643 §4.1.1: `caseExact: false`), and `displayName`
 //!   among Groups (Microsoft Entra ID requires it), on create, replace and patch.
 //! - **Preconditions.** `replace`, `delete` and `patch` with [`Precondition::Version`] fail with
-//!   [`StoreError::VersionMismatch`] when the stored version differs: compare and swap.
+//!   [`StoreError::VersionMismatch`] when the stored version differs: compare and swap. The
+//!   server resolves a client's `If-Match` list itself: a store is handed at most one
+//!   version, the one the server read (so `UPDATE … WHERE version = $n` is enough).
 //! - **Derived attributes.** `User.groups` (readOnly) is derived from group memberships and
 //!   returned by `get` and `list`; a deleted user is removed from every group's `members`; a
 //!   deleted group disappears from its members' `groups`.

@@ -304,3 +304,116 @@ async fn membership_changes_give_members_a_new_version() {
     );
     assert!(user.get("groups").is_none());
 }
+
+/// Records the preconditions a store is handed.
+struct Recording {
+    inner: scim_http::InMemoryStore,
+    seen: std::sync::Mutex<Vec<Option<String>>>,
+}
+
+impl Recording {
+    fn record(&self, p: scim_http::Precondition<'_>) {
+        let v = match p {
+            scim_http::Precondition::Any => None,
+            scim_http::Precondition::Version(v) => Some(v.to_owned()),
+        };
+        self.seen.lock().unwrap().push(v);
+    }
+}
+
+#[async_trait::async_trait]
+impl scim_http::ResourceStore for Recording {
+    async fn create(
+        &self,
+        ctx: &scim_http::RequestContext,
+        r: scim_core::Resource,
+    ) -> Result<scim_core::Resource, scim_http::StoreError> {
+        self.inner.create(ctx, r).await
+    }
+    async fn get(
+        &self,
+        ctx: &scim_http::RequestContext,
+        id: &str,
+    ) -> Result<Option<scim_core::Resource>, scim_http::StoreError> {
+        self.inner.get(ctx, id).await
+    }
+    async fn list(
+        &self,
+        ctx: &scim_http::RequestContext,
+        q: &scim_http::ListQuery,
+    ) -> Result<scim_http::Page, scim_http::StoreError> {
+        self.inner.list(ctx, q).await
+    }
+    async fn replace(
+        &self,
+        ctx: &scim_http::RequestContext,
+        id: &str,
+        r: scim_core::Resource,
+        expected: scim_http::Precondition<'_>,
+    ) -> Result<scim_core::Resource, scim_http::StoreError> {
+        self.record(expected);
+        self.inner.replace(ctx, id, r, expected).await
+    }
+    async fn delete(
+        &self,
+        ctx: &scim_http::RequestContext,
+        id: &str,
+        expected: scim_http::Precondition<'_>,
+    ) -> Result<(), scim_http::StoreError> {
+        self.record(expected);
+        self.inner.delete(ctx, id, expected).await
+    }
+    async fn patch(
+        &self,
+        ctx: &scim_http::RequestContext,
+        id: &str,
+        patch: &scim_patch::Patch<'_>,
+        expected: scim_http::Precondition<'_>,
+    ) -> Result<scim_http::PatchResult, scim_http::StoreError> {
+        self.record(expected);
+        self.inner.patch(ctx, id, patch, expected).await
+    }
+}
+
+/// RFC 7644 §3.14 with a store that compares one version: the server resolves the client's
+/// `If-Match` list and hands the store the single version it found.
+#[tokio::test]
+async fn stores_are_handed_one_version_never_a_list() {
+    let store = std::sync::Arc::new(Recording {
+        inner: scim_http::InMemoryStore::new(),
+        seen: std::sync::Mutex::new(Vec::new()),
+    });
+    let h = Harness {
+        server: scim_http::ScimServer::builder()
+            .shared_store(store.clone())
+            .public_url(BASE_URL)
+            .authenticator(scim_http::BearerTokens::single(TOKEN))
+            .build()
+            .unwrap(),
+        store: std::sync::Arc::new(scim_http::InMemoryStore::new()),
+    };
+    let created = h.create_user("bjensen").await;
+    let path = format!("/Users/{}", id_of(&created));
+    let v1 = version_of(&created);
+    let list = format!("W/\"nope\", {v1}");
+    let patched = h
+        .patch(
+            &path,
+            &json!([{"op": "replace", "path": "title", "value": "x"}]),
+        )
+        .header("if-match", &list)
+        .await
+        .expect(200);
+    let v2 = version_of(&patched);
+    h.put(&path, &user("bjensen"))
+        .header("if-match", &format!("\"nope\", {v2}"))
+        .await
+        .expect(200);
+    let v3 = version_of(&h.fetch(&path).await);
+    h.delete(&path)
+        .header("if-match", &format!("W/\"x\",{v3}"))
+        .await
+        .expect(204);
+    let seen = store.seen.lock().unwrap().clone();
+    assert_eq!(seen, [Some(v1), Some(v2), Some(v3)]);
+}

@@ -9,6 +9,7 @@ use scim_core::validate::{validate_create, validate_replace};
 use scim_core::{Projection, ResourceType, ScimError};
 use serde_json::Value;
 
+use crate::context::RequestContext;
 use crate::precondition::{Precondition, not_modified};
 use crate::request::Exchange;
 use crate::response::Reply;
@@ -97,14 +98,12 @@ pub(super) async fn patch<'a>(
     } else {
         x.projection(ty, &x.params)?
     };
-    let result = server
-        .store
-        .patch(
-            &x.context(ty),
-            id,
-            &patch,
-            Precondition::if_match(x.headers),
-        )
+    let ctx = x.context(ty);
+    let version = expected_version(x, &ctx, ty, id).await?;
+    let expected = version
+        .as_deref()
+        .map_or(Precondition::Any, Precondition::Version);
+    let result = retrying(|| server.store.patch(&ctx, id, &patch, expected))
         .await
         .map_err(|e| missing(e, ty, id))?;
     if no_content {
@@ -124,11 +123,38 @@ pub(super) async fn delete<'a>(
     id: &str,
 ) -> Result<Reply<'a>, ScimError> {
     let ctx = x.context(ty);
-    let expected = Precondition::if_match(x.headers);
+    let version = expected_version(x, &ctx, ty, id).await?;
+    let expected = version
+        .as_deref()
+        .map_or(Precondition::Any, Precondition::Version);
     retrying(|| x.server.store.delete(&ctx, id, expected))
         .await
         .map_err(|e| missing(e, ty, id))?;
     Ok(Reply::NoContent(None))
+}
+
+/// The one version a store must find, from the client's `If-Match` (RFC 7644 §3.14): `None`
+/// without one (or with `*`); with a list of entity tags, the server reads the resource and
+/// checks the list itself (412 when no tag matches), so a store compares with a single
+/// version, e.g. in `UPDATE … WHERE version = $n`.
+async fn expected_version(
+    x: &Exchange<'_>,
+    ctx: &RequestContext,
+    ty: &ResourceType,
+    id: &str,
+) -> Result<Option<String>, ScimError> {
+    let Precondition::Version(tags) = Precondition::if_match(x.headers) else {
+        return Ok(None);
+    };
+    let current = retrying(|| x.server.store.get(ctx, id))
+        .await
+        .map_err(StoreError::into_scim)?
+        .ok_or_else(|| not_found(ty, id))?;
+    let version = current.version().map(str::to_owned);
+    if !Precondition::Version(tags).matches(version.as_deref()) {
+        return Err(StoreError::VersionMismatch.into_scim());
+    }
+    Ok(version)
 }
 
 /// A store error, with "not found" naming the resource type.
