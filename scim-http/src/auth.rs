@@ -29,8 +29,9 @@ use subtle::ConstantTimeEq;
 /// `WWW-Authenticate: Bearer`) or 403; nothing is read or written.
 #[async_trait]
 pub trait Authenticator: Send + Sync + 'static {
-    /// Checks the request; may insert values (a [`Tenant`], a principal type of the host's)
-    /// into `extensions`, which stores receive in the request context.
+    /// Checks the request, and attaches its [`Tenant`] (required: a request without one is
+    /// refused) and anything else stores may want (a principal type of the host's) to
+    /// `extensions`, which stores receive in the request context.
     async fn authenticate(
         &self,
         parts: &http::request::Parts,
@@ -73,19 +74,32 @@ impl From<AuthError> for scim_core::ScimError {
     }
 }
 
-/// A tenant identifier an authenticator attaches for multi-tenant stores.
+/// The tenant a request acts in: every store call is confined to it. An authenticator must
+/// attach one (the server refuses a request without: fail closed); a single-tenant host
+/// attaches [`Tenant::default`] on purpose.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Tenant(pub String);
 
 impl Tenant {
+    /// The id of the default tenant: `"default"`.
+    pub const DEFAULT_ID: &'static str = "default";
+
     /// A tenant with this id.
     pub fn new(id: impl Into<String>) -> Self {
         Tenant(id.into())
     }
 }
 
+impl Default for Tenant {
+    /// The tenant of single-tenant hosts, [`Tenant::DEFAULT_ID`].
+    fn default() -> Self {
+        Tenant::new(Tenant::DEFAULT_ID)
+    }
+}
+
 /// Accepts any request: for tests and for hosts that authenticate in a middleware before the
-/// SCIM handler.
+/// SCIM handler. The tenant is the [`Tenant`] such a middleware put in the request's
+/// extensions, else [`Tenant::default`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoAuth;
 
@@ -93,9 +107,16 @@ pub struct NoAuth;
 impl Authenticator for NoAuth {
     async fn authenticate(
         &self,
-        _parts: &http::request::Parts,
-        _extensions: &mut http::Extensions,
+        parts: &http::request::Parts,
+        extensions: &mut http::Extensions,
     ) -> Result<(), AuthError> {
+        extensions.insert(
+            parts
+                .extensions
+                .get::<Tenant>()
+                .cloned()
+                .unwrap_or_default(),
+        );
         Ok(())
     }
 }
@@ -190,8 +211,9 @@ impl BearerTokens {
         self
     }
 
-    /// Accepts `token` from now on, attaching `tenant` to requests that present it (a token
-    /// already known gets the new tenant).
+    /// Accepts `token` from now on, attaching `tenant` to requests that present it (`None`:
+    /// [`Tenant::default`], the single-tenant choice; a token already known gets the new
+    /// tenant).
     pub fn insert(
         &self,
         token: impl Into<String>,
@@ -288,9 +310,7 @@ impl Authenticator for BearerTokens {
         }
         match self.lookup(token.trim_ascii()) {
             Some(tenant) => {
-                if let Some(t) = tenant {
-                    extensions.insert(t);
-                }
+                extensions.insert(tenant.unwrap_or_default());
                 Ok(())
             }
             None => Err(AuthError::Invalid),
@@ -346,11 +366,11 @@ mod tests {
         );
         assert_eq!(
             sync(&auth, Some(format!("bearer {BETA}").as_str())),
-            Ok(None)
+            Ok(Some(Tenant::default()))
         );
         assert_eq!(
             sync(&auth, Some(format!("Bearer  {BETA} ").as_str())),
-            Ok(None)
+            Ok(Some(Tenant::default()))
         );
         assert_eq!(
             sync(&auth, Some("Bearer gamma-0123456789abcdef")),

@@ -7,13 +7,18 @@ use scim_core::ResourceType;
 
 /// What a store learns about the request besides its arguments.
 ///
-/// Multi-tenant hosts read the tenant the [`Authenticator`](crate::Authenticator) attached:
+/// Every context names its tenant: the one the [`Authenticator`](crate::Authenticator)
+/// attached. A single-tenant host uses [`Tenant::default`](crate::Tenant) on purpose
+/// ([`BearerTokens::single`](crate::BearerTokens::single) and [`NoAuth`](crate::NoAuth) do);
+/// a request whose authenticator attached none never reaches a store (the server refuses it
+/// and logs why: fail closed).
 ///
 /// ```
+/// # use std::sync::Arc;
+/// # use scim_core::ResourceType;
 /// # use scim_http::{RequestContext, Tenant};
-/// fn tenant_of(ctx: &RequestContext) -> &str {
-///     ctx.extensions().get::<Tenant>().map(|t| t.0.as_str()).unwrap_or("default")
-/// }
+/// let ctx = RequestContext::new(Arc::new(ResourceType::user()), Tenant::new("acme"), http::Extensions::new());
+/// assert_eq!(ctx.tenant(), "acme");
 /// ```
 ///
 /// It carries no URL: stores return data, and the server renders every URL (`$ref`,
@@ -21,14 +26,20 @@ use scim_core::ResourceType;
 #[derive(Debug, Clone)]
 pub struct RequestContext {
     resource_type: Arc<ResourceType>,
+    tenant: crate::Tenant,
     extensions: http::Extensions,
 }
 
 impl RequestContext {
-    /// A context for `resource_type`, with extensions from the authenticator.
-    pub fn new(resource_type: Arc<ResourceType>, extensions: http::Extensions) -> Self {
+    /// A context for `resource_type` in `tenant`, with what else the authenticator attached.
+    pub fn new(
+        resource_type: Arc<ResourceType>,
+        tenant: crate::Tenant,
+        extensions: http::Extensions,
+    ) -> Self {
         RequestContext {
             resource_type,
+            tenant,
             extensions,
         }
     }
@@ -51,8 +62,8 @@ impl RequestContext {
         &self.extensions
     }
 
-    /// The tenant the authenticator attached, if any.
-    pub fn tenant(&self) -> Option<&str> {
-        self.extensions.get::<crate::Tenant>().map(|t| t.0.as_str())
+    /// The id of the request's tenant: every store call is confined to it.
+    pub fn tenant(&self) -> &str {
+        &self.tenant.0
     }
 }

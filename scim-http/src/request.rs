@@ -12,6 +12,7 @@ use scim_core::{Projection, ResourceType, ScimError};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::auth::Tenant;
 use crate::context::RequestContext;
 use crate::query::QueryParams;
 use crate::render::Renderer;
@@ -83,9 +84,21 @@ pub(crate) struct Exchange<'a> {
 }
 
 impl Exchange<'_> {
-    /// The store's view of the request, for resource type `ty`.
-    pub(crate) fn context(&self, ty: &Arc<ResourceType>) -> RequestContext {
-        RequestContext::new(ty.clone(), self.extensions.clone())
+    /// The store's view of the request, for resource type `ty`. Refused (500, logged) when
+    /// the authenticator attached no [`Tenant`]: no request falls back to a shared
+    /// partition (fail closed).
+    pub(crate) fn context(&self, ty: &Arc<ResourceType>) -> Result<RequestContext, ScimError> {
+        let Some(tenant) = self.extensions.get::<Tenant>() else {
+            tracing::error!(
+                "the authenticator attached no Tenant to the request: refused (fail closed)"
+            );
+            return Err(ScimError::internal());
+        };
+        Ok(RequestContext::new(
+            ty.clone(),
+            tenant.clone(),
+            self.extensions.clone(),
+        ))
     }
 
     /// Renders resources for this request.

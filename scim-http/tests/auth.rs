@@ -241,3 +241,30 @@ async fn tenants_see_disjoint_data() {
     // The default (tenant-less) partition holds nothing.
     assert!(h.store.is_empty());
 }
+
+/// An authenticator that lets every request through and forgets to attach a tenant.
+struct Forgetful;
+
+#[async_trait::async_trait]
+impl scim_http::Authenticator for Forgetful {
+    async fn authenticate(
+        &self,
+        _: &http::request::Parts,
+        _: &mut http::Extensions,
+    ) -> Result<(), scim_http::AuthError> {
+        Ok(())
+    }
+}
+
+/// No request falls back to a shared partition: without a tenant nothing reaches the store
+/// (fail closed), while discovery, which reads no store, is still served.
+#[tokio::test]
+async fn a_request_without_a_tenant_never_reaches_a_store() {
+    let h = harness_with(|b| b.authenticator(Forgetful));
+    h.post("/Users", &user("alice"))
+        .await
+        .expect_error(500, None);
+    h.get("/Users").await.expect_error(500, None);
+    assert!(h.store.is_empty());
+    h.get("/ServiceProviderConfig").await.expect(200);
+}

@@ -60,13 +60,11 @@ fn groups() -> Arc<ResourceType> {
 }
 
 fn ctx(ty: &Arc<ResourceType>) -> RequestContext {
-    RequestContext::new(ty.clone(), http::Extensions::new())
+    RequestContext::new(ty.clone(), Tenant::default(), http::Extensions::new())
 }
 
 fn tenant_ctx(ty: &Arc<ResourceType>, tenant: &str) -> RequestContext {
-    let mut ext = http::Extensions::new();
-    ext.insert(Tenant::new(tenant));
-    RequestContext::new(ty.clone(), ext)
+    RequestContext::new(ty.clone(), Tenant::new(tenant), http::Extensions::new())
 }
 
 fn res(v: Value) -> Resource {

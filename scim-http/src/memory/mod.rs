@@ -38,8 +38,8 @@ use crate::store::{ListQuery, Page, PatchResult, ResourceStore, StoreError};
 /// directory fits in memory. See the module docs for its indexes and guarantees.
 #[derive(Debug, Default)]
 pub struct InMemoryStore {
-    /// The partition of requests without a tenant: reached without touching `tenants`, so the
-    /// common single-tenant case takes one lock per request.
+    /// The partition of [`Tenant::default`](crate::Tenant): reached without touching
+    /// `tenants`, so the common single-tenant case takes one lock per request.
     default: RwLock<TenantData>,
     tenants: RwLock<HashMap<String, Arc<RwLock<TenantData>>>>,
 }
@@ -50,7 +50,7 @@ impl InMemoryStore {
         InMemoryStore::default()
     }
 
-    /// How many resources of `resource_type` the default tenant holds.
+    /// How many resources of `resource_type` the default tenant ([`Tenant::default`](crate::Tenant)) holds.
     pub fn len(&self, resource_type: &str) -> usize {
         self.default
             .read()
@@ -73,12 +73,12 @@ impl InMemoryStore {
     /// Runs `f` with the lock of the tenant's partition.
     fn tenant_lock<R>(
         &self,
-        tenant: Option<&str>,
+        key: &str,
         f: impl FnOnce(&RwLock<TenantData>) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
-        let Some(key) = tenant else {
+        if key == crate::Tenant::DEFAULT_ID {
             return f(&self.default);
-        };
+        }
         let existing = self.tenants.read().map_err(poisoned)?.get(key).cloned();
         let lock = match existing {
             Some(t) => t,

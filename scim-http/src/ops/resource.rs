@@ -22,7 +22,7 @@ pub(super) async fn create<'a>(
 ) -> Result<Reply<'a>, ScimError> {
     let projection = x.projection(ty, &x.params)?;
     let resource = validate_create(ty, body, &x.server.validation)?;
-    let ctx = x.context(ty);
+    let ctx = x.context(ty)?;
     let stored = retrying(|| x.server.store.create(&ctx, resource.clone()))
         .await
         .map_err(StoreError::into_scim)?;
@@ -38,7 +38,7 @@ pub(super) async fn get<'a>(
     id: &str,
 ) -> Result<Reply<'a>, ScimError> {
     let projection = x.projection(ty, &x.params)?;
-    let ctx = x.context(ty);
+    let ctx = x.context(ty)?;
     let resource = retrying(|| x.server.store.get(&ctx, id))
         .await
         .map_err(StoreError::into_scim)?
@@ -60,7 +60,7 @@ pub(super) async fn replace<'a>(
 ) -> Result<Reply<'a>, ScimError> {
     let projection = x.projection(ty, &x.params)?;
     let options = &x.server.validation;
-    let ctx = x.context(ty);
+    let ctx = x.context(ty)?;
     let result = retrying(|| {
         read_check_write(
             &*x.server.store,
@@ -98,7 +98,7 @@ pub(super) async fn patch<'a>(
     } else {
         x.projection(ty, &x.params)?
     };
-    let ctx = x.context(ty);
+    let ctx = x.context(ty)?;
     let version = expected_version(x, &ctx, ty, id).await?;
     let expected = version
         .as_deref()
@@ -122,7 +122,7 @@ pub(super) async fn delete<'a>(
     ty: &Arc<ResourceType>,
     id: &str,
 ) -> Result<Reply<'a>, ScimError> {
-    let ctx = x.context(ty);
+    let ctx = x.context(ty)?;
     let version = expected_version(x, &ctx, ty, id).await?;
     let expected = version
         .as_deref()

@@ -159,7 +159,7 @@ async fn fetch(
     ty: &Arc<ResourceType>,
     query: &ListQuery,
 ) -> Result<Page, ScimError> {
-    let ctx = x.context(ty);
+    let ctx = x.context(ty)?;
     retrying(|| x.server.store.list(&ctx, query))
         .await
         .map_err(StoreError::into_scim)

@@ -148,7 +148,7 @@ impl SqliteStore {
 }
 
 fn tenant(ctx: &RequestContext) -> &str {
-    ctx.tenant().unwrap_or_default()
+    ctx.tenant()
 }
 
 /// Reads the row `id` and checks the precondition: 404 or 412 otherwise.

@@ -98,9 +98,7 @@ macro_rules! store_suite {
 
 /// A context for `ty` in `tenant`.
 pub(crate) fn ctx(ty: &Arc<ResourceType>, tenant: &str) -> RequestContext {
-    let mut extensions = http::Extensions::new();
-    extensions.insert(Tenant::new(tenant));
-    RequestContext::new(ty.clone(), extensions)
+    RequestContext::new(ty.clone(), Tenant::new(tenant), http::Extensions::new())
 }
 
 /// One test's view of a store: a tenant of its own, with contexts for Users and Groups.
