@@ -96,6 +96,7 @@ mod context;
 #[cfg(feature = "memory")]
 mod memory;
 mod ops;
+mod password;
 mod pipeline;
 mod precondition;
 mod query;
@@ -117,6 +118,7 @@ pub use auth::{
 pub use context::RequestContext;
 #[cfg(feature = "memory")]
 pub use memory::InMemoryStore;
+pub use password::{Argon2Hasher, PasswordHasher};
 pub use precondition::Precondition;
 pub use response::SCIM_JSON;
 pub use server::{BuildError, Limits, MeResolver, ScimServer, ScimServerBuilder};

@@ -9,6 +9,7 @@ use scim_filter::ParseOptions;
 use scim_patch::PatchOptions;
 
 use crate::auth::Authenticator;
+use crate::password::{Argon2Hasher, PasswordHasher};
 use crate::render::Links;
 use crate::store::ResourceStore;
 
@@ -44,6 +45,7 @@ pub(crate) struct Inner {
     pub(crate) links: Links,
     pub(crate) store: Arc<dyn ResourceStore>,
     pub(crate) auth: Arc<dyn Authenticator>,
+    pub(crate) passwords: Arc<dyn PasswordHasher>,
     pub(crate) limits: Limits,
     pub(crate) patch_options: PatchOptions,
     pub(crate) validation: ValidationOptions,
@@ -137,6 +139,7 @@ pub struct ScimServerBuilder {
     registry: Registry,
     store: Option<Arc<dyn ResourceStore>>,
     auth: Option<Arc<dyn Authenticator>>,
+    passwords: Arc<dyn PasswordHasher>,
     limits: Limits,
     patch_options: PatchOptions,
     validation: ValidationOptions,
@@ -167,6 +170,7 @@ impl ScimServer {
             registry: Registry::standard(),
             store: None,
             auth: None,
+            passwords: Arc::new(Argon2Hasher::default()),
             limits: Limits::default(),
             patch_options: PatchOptions::default(),
             validation: ValidationOptions::default(),
@@ -252,6 +256,13 @@ impl ScimServerBuilder {
     /// providers, or [`NoAuth`](crate::NoAuth) when a middleware authenticates first.
     pub fn authenticator(mut self, auth: impl Authenticator) -> Self {
         self.auth = Some(Arc::new(auth));
+        self
+    }
+
+    /// How passwords are hashed before any store sees them (default [`Argon2Hasher`]:
+    /// Argon2id with a random salt). See [`PasswordHasher`].
+    pub fn password_hasher(mut self, hasher: impl PasswordHasher) -> Self {
+        self.passwords = Arc::new(hasher);
         self
     }
 
@@ -366,7 +377,8 @@ impl ScimServerBuilder {
             .filter(l.max_results)
             .sort(true)
             .etag(true)
-            .change_password(false);
+            // Passwords are hashed on the way in, so PUT and PATCH can set a new one.
+            .change_password(true);
         let schemes: Vec<AuthenticationScheme> = auth.schemes();
         for s in schemes {
             config = config.authentication_scheme(s);
@@ -387,6 +399,7 @@ impl ScimServerBuilder {
                 registry: self.registry,
                 store,
                 auth,
+                passwords: self.passwords,
                 limits: l,
                 patch_options,
                 validation: self.validation,

@@ -32,7 +32,7 @@ async fn service_provider_config_advertises_what_the_server_supports() {
     );
     assert_eq!(spc["sort"], json!({"supported": true}));
     assert_eq!(spc["etag"], json!({"supported": true}));
-    assert_eq!(spc["changePassword"], json!({"supported": false}));
+    assert_eq!(spc["changePassword"], json!({"supported": true}));
     let schemes = spc["authenticationSchemes"].as_array().unwrap();
     assert_eq!(schemes.len(), 1, "{spc}");
     assert_eq!(schemes[0]["type"], "oauthbearertoken");

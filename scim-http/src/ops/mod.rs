@@ -26,7 +26,7 @@ pub(crate) async fn run<'a>(x: &'a Exchange<'a>, op: Operation) -> Result<Reply<
         Operation::Create(ty, body) => resource::create(x, &ty, body).await,
         Operation::Get(ty, id) => resource::get(x, &ty, &id).await,
         Operation::Replace(ty, id, body) => resource::replace(x, &ty, &id, body).await,
-        Operation::Patch(ty, id, body) => resource::patch(x, &ty, &id, &body).await,
+        Operation::Patch(ty, id, body) => resource::patch(x, &ty, &id, body).await,
         Operation::Delete(ty, id) => resource::delete(x, &ty, &id).await,
     }
 }

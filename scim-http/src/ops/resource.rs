@@ -10,6 +10,7 @@ use scim_core::{Projection, ResourceType, ScimError};
 use serde_json::Value;
 
 use crate::context::RequestContext;
+use crate::password::{hash_patch, hash_resource};
 use crate::precondition::{Precondition, not_modified};
 use crate::request::Exchange;
 use crate::response::Reply;
@@ -21,7 +22,8 @@ pub(super) async fn create<'a>(
     body: Value,
 ) -> Result<Reply<'a>, ScimError> {
     let projection = x.projection(ty, &x.params)?;
-    let resource = validate_create(ty, body, &x.server.validation)?;
+    let mut resource = validate_create(ty, body, &x.server.validation)?;
+    hash_resource(&*x.server.passwords, &mut resource, None)?;
     let ctx = x.context(ty)?;
     let stored = retrying(|| x.server.store.create(&ctx, resource.clone()))
         .await
@@ -67,7 +69,11 @@ pub(super) async fn replace<'a>(
             &ctx,
             id,
             Precondition::if_match(x.headers),
-            |existing| Ok(Some(validate_replace(ty, body.clone(), existing, options)?)),
+            |existing| {
+                let mut new = validate_replace(ty, body.clone(), existing, options)?;
+                hash_resource(&*x.server.passwords, &mut new, Some(existing))?;
+                Ok(Some(new))
+            },
         )
     })
     .await;
@@ -82,10 +88,11 @@ pub(super) async fn patch<'a>(
     x: &'a Exchange<'a>,
     ty: &Arc<ResourceType>,
     id: &str,
-    message: &PatchRequest,
+    mut message: PatchRequest,
 ) -> Result<Reply<'a>, ScimError> {
     let server = x.server;
-    let patch = scim_patch::Patch::parse(message, ty, &server.patch_options)?;
+    hash_patch(&*server.passwords, &mut message)?;
+    let patch = scim_patch::Patch::parse(&message, ty, &server.patch_options)?;
     // RFC 7644 §3.5.2: with `attributes`, the response is 200 with the resource.
     let no_content = x.params.attributes.is_none()
         && (server.patch_no_content
