@@ -1,12 +1,15 @@
 //! Run with: `cargo run --release -p scim-example-actix [-- --listen 127.0.0.1:8080 --base-path /scim/v2 --public-url URL]`
 //!
-//! The same server as `scim-example-axum`, on actix-web 4: the in-memory store behind a bearer
-//! token from `SCIM_TOKEN` (or generated and printed at start-up).
+//! The same server as `scim-example-axum`, on actix-web 4: SQLite (`--database sqlite://PATH`,
+//! default `scim.db`) or the in-memory store (`--database memory`) behind a bearer token from
+//! `SCIM_TOKEN` (or generated and printed at start-up).
 
 use std::error::Error;
 
 use actix_web::{App, HttpServer};
-use scim_http::{BearerTokens, InMemoryStore, ScimServer};
+use std::sync::Arc;
+
+use scim_http::{BearerTokens, InMemoryStore, ResourceStore, ScimServer, SqliteStore};
 
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn Error>> {
@@ -20,6 +23,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let mut listen = "127.0.0.1:8080".to_owned();
     let mut base_path = "/scim/v2".to_owned();
     let mut public_url: Option<String> = None;
+    let mut database = "sqlite://scim.db?mode=rwc".to_owned();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -28,6 +32,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
             "--public-url" => {
                 public_url = Some(args.next().ok_or("--public-url needs a URL")?);
             }
+            "--database" => database = args.next().ok_or("--database needs a URL")?,
             other => return Err(format!("unknown argument {other:?}").into()),
         }
     }
@@ -43,10 +48,26 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let addr = listener.local_addr()?;
     let base_path = base_path.trim_end_matches('/').to_owned();
     let public_url = public_url.unwrap_or_else(|| format!("http://{addr}{base_path}"));
+    let store: Arc<dyn ResourceStore> = match database.as_str() {
+        "memory" => Arc::new(InMemoryStore::new()),
+        url if url.starts_with("sqlite:") => {
+            let url = if url.contains('?') || url.contains(":memory:") {
+                url.to_owned()
+            } else {
+                format!("{url}?mode=rwc")
+            };
+            Arc::new(SqliteStore::connect(&url).await?)
+        }
+        other => {
+            return Err(
+                format!("unsupported --database {other:?}: use sqlite://PATH or memory").into(),
+            );
+        }
+    };
     let server = ScimServer::builder()
         .base_path(base_path)
         .public_url(public_url.clone())
-        .store(InMemoryStore::new())
+        .shared_store(store)
         .authenticator(BearerTokens::single(token.clone()))
         // Entra ID prefers, and Okta expects, 204 for group PATCH; users still come back.
         .patch_returns_no_content_for("Group")
