@@ -96,6 +96,8 @@ mod context;
 #[cfg(feature = "memory")]
 mod memory;
 mod ops;
+#[cfg(feature = "postgres")]
+mod pg;
 mod pipeline;
 mod precondition;
 mod query;
@@ -117,6 +119,8 @@ pub use auth::{
 pub use context::RequestContext;
 #[cfg(feature = "memory")]
 pub use memory::InMemoryStore;
+#[cfg(feature = "postgres")]
+pub use pg::PostgresStore;
 pub use precondition::Precondition;
 pub use response::SCIM_JSON;
 pub use server::{BuildError, Limits, MeResolver, ScimServer, ScimServerBuilder};
