@@ -264,21 +264,40 @@ pub(super) fn members_from(items: &[Value]) -> Result<Vec<Member>, StoreError> {
     Ok(out)
 }
 
-/// Fills the `type` of members that lack one with the resource type of the member found in
-/// the tenant (RFC 7643 §4.2), so that the server can write their `$ref`.
+/// Locks the rows of the members being added (`FOR KEY SHARE`, until the transaction ends),
+/// and fills the `type` of members that lack one with the resource type of the member found
+/// in the tenant (RFC 7643 §4.2), so that the server can write their `$ref`.
+///
+/// The lock orders a membership insert and a concurrent delete of the member: a delete that
+/// locked the member first has committed before the member is looked up here (the member is
+/// then unknown, as if added after the delete); otherwise the delete waits for this
+/// transaction and then removes the new membership row with the member's others.
 async fn type_members(
     conn: &mut PgConnection,
     tenant: &str,
     members: &mut [Member],
 ) -> Result<(), StoreError> {
+    if members.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
+    let found = sqlx::query(
+        "SELECT id, type FROM resources WHERE tenant = $1 AND id = ANY($2) \
+         ORDER BY type, id FOR KEY SHARE",
+    )
+    .bind(tenant)
+    .bind(&ids)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    let mut types = std::collections::HashMap::with_capacity(found.len());
+    for row in &found {
+        let id: String = row.try_get("id").map_err(db)?;
+        let ty: String = row.try_get("type").map_err(db)?;
+        types.entry(id).or_insert(ty);
+    }
     for m in members.iter_mut().filter(|m| m.ty.is_none()) {
-        m.ty =
-            sqlx::query_scalar("SELECT type FROM resources WHERE tenant = $1 AND id = $2 LIMIT 1")
-                .bind(tenant)
-                .bind(&m.id)
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(db)?;
+        m.ty = types.get(&m.id).cloned();
     }
     Ok(())
 }
