@@ -97,6 +97,8 @@ mod context;
 mod memory;
 mod ops;
 mod password;
+#[cfg(feature = "postgres")]
+mod pg;
 mod pipeline;
 mod precondition;
 mod query;
@@ -119,6 +121,8 @@ pub use context::RequestContext;
 #[cfg(feature = "memory")]
 pub use memory::InMemoryStore;
 pub use password::{Argon2Hasher, PasswordHasher};
+#[cfg(feature = "postgres")]
+pub use pg::PostgresStore;
 pub use precondition::Precondition;
 pub use response::SCIM_JSON;
 pub use server::{BuildError, Limits, MeResolver, ScimServer, ScimServerBuilder};

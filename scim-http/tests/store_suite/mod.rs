@@ -61,9 +61,19 @@ where
 /// Expands to one `#[tokio::test]` per suite test, each run against `$backend` (an expression
 /// of a type that implements [`Backend`], evaluated once per test). The suite module must be
 /// mounted at the crate root as `store_suite`.
+///
+/// `store_suite!(backend(), skip_unless_env = "DATABASE_URL")` makes every test print a notice
+/// and pass, without calling the backend, when that environment variable is unset (a backend
+/// that needs a database server).
 macro_rules! store_suite {
+    ($backend:expr, skip_unless_env = $var:literal) => {
+        store_suite!(@all $backend; Some($var));
+    };
     ($backend:expr) => {
-        store_suite!(@tests $backend;
+        store_suite!(@all $backend; None::<&str>);
+    };
+    (@all $backend:expr; $skip:expr) => {
+        store_suite!(@tests $backend; $skip;
             crud::create_assigns_id_and_meta,
             crud::changes_move_the_version_and_no_op_patches_keep_it,
             crud::user_name_is_unique_case_insensitively,
@@ -86,10 +96,16 @@ macro_rules! store_suite {
             list::paging_is_consistent_and_complete,
         );
     };
-    (@tests $backend:expr; $($module:ident :: $name:ident),* $(,)?) => {
+    (@tests $backend:expr; $skip:expr; $($module:ident :: $name:ident),* $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $name() {
+                if let Some(var) = $skip
+                    && std::env::var_os(var).is_none()
+                {
+                    eprintln!("{var} is not set: skipping {}", stringify!($name));
+                    return;
+                }
                 $crate::store_suite::$module::$name(&$backend).await;
             }
         )*

@@ -1,0 +1,624 @@
+//! Rows and resources (PostgreSQL): what goes in the `resources` and `members` columns, and how a stored
+//! row becomes a resource again with its `meta` and derived attributes.
+
+use std::collections::{BTreeSet, HashSet};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use scim_core::{DateTime, Resource, ResourceType, ScimError, Uniqueness};
+use serde_json::{Map, Value};
+use sqlx::{PgConnection, Row as _};
+
+use crate::store::StoreError;
+
+/// A backend error: serialization failures (SQLSTATE `40001`) and deadlocks (`40P01`) are
+/// [`StoreError::Retryable`] (the server runs the call again), anything else
+/// [`StoreError::Backend`].
+pub(super) fn db(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(d) = &e
+        && matches!(d.code().as_deref(), Some("40001" | "40P01"))
+    {
+        return StoreError::Retryable(Box::new(e));
+    }
+    StoreError::backend(e)
+}
+
+/// The entity tag of a stored version counter.
+pub(super) fn tag(version: i64) -> String {
+    format!("W/\"{version}\"")
+}
+
+/// The current time, as `meta.lastModified` writes it (RFC 7643 §3.1), to the millisecond.
+pub(super) fn now() -> String {
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+    DateTime::from_unix(secs, d.subsec_millis() * 1_000_000).to_string()
+}
+
+/// Whether resources of `ty` have `members` (groups, RFC 7643 §4.2).
+pub(super) fn has_members(ty: &ResourceType) -> bool {
+    ty.schema
+        .attribute("members")
+        .is_some_and(|a| a.multi_valued && a.is_complex())
+}
+
+/// Whether `ty` has the derived, readOnly `groups` attribute (RFC 7643 §4.1.2).
+pub(super) fn has_groups(ty: &ResourceType) -> bool {
+    ty.schema
+        .attribute("groups")
+        .is_some_and(|a| a.mutability == scim_core::Mutability::ReadOnly && a.multi_valued)
+}
+
+/// A unique attribute of a resource type, as the in-memory store indexes them: schema
+/// `uniqueness` other than `none` (RFC 7643 §2.4), plus a group's `displayName` (Entra ID
+/// requires unique group names).
+#[derive(Debug)]
+pub(super) struct Unique {
+    pub(super) attr: String,
+    pub(super) case_exact: bool,
+    /// The column holding the folded value, for `userName` and `displayName`.
+    pub(super) column: Option<&'static str>,
+}
+
+pub(super) fn uniques(ty: &ResourceType) -> Vec<Unique> {
+    ty.schema
+        .attributes
+        .iter()
+        .filter(|attr| {
+            let unique = attr.uniqueness != Uniqueness::None
+                || (attr.name == "displayName" && has_members(ty));
+            unique && !attr.multi_valued && !attr.is_complex()
+        })
+        .map(|attr| Unique {
+            attr: attr.name.clone(),
+            case_exact: attr.case_exact,
+            column: match attr.name.as_str() {
+                "userName" => Some("user_name_lower"),
+                "displayName" => Some("display_name_lower"),
+                _ => None,
+            },
+        })
+        .collect()
+}
+
+/// The uniqueness column of the core attribute `name` of `ty`, if it has one.
+pub(super) fn unique_column(ty: &ResourceType, name: &str) -> Option<&'static str> {
+    uniques(ty)
+        .into_iter()
+        .find(|u| u.attr == name)
+        .and_then(|u| u.column)
+}
+
+/// A value as a uniqueness column holds it.
+pub(super) fn fold(v: &str, case_exact: bool) -> String {
+    if case_exact {
+        v.to_owned()
+    } else {
+        v.to_lowercase()
+    }
+}
+
+/// The values of the indexed columns of a resource.
+#[derive(Debug, Default)]
+pub(super) struct Keys {
+    pub(super) user_name: Option<String>,
+    pub(super) display_name: Option<String>,
+    pub(super) external_id: Option<String>,
+}
+
+pub(super) fn keys(ty: &ResourceType, r: &Resource) -> Keys {
+    let mut k = Keys {
+        external_id: r.external_id().map(str::to_owned),
+        ..Keys::default()
+    };
+    for u in uniques(ty) {
+        let Some(Value::String(v)) = r.get(&u.attr) else {
+            continue;
+        };
+        match u.column {
+            Some("user_name_lower") => k.user_name = Some(fold(v, u.case_exact)),
+            Some("display_name_lower") => k.display_name = Some(fold(v, u.case_exact)),
+            _ => {}
+        }
+    }
+    k
+}
+
+/// Fails with [`StoreError::Uniqueness`] when another resource of the type in the tenant has
+/// one of `r`'s unique values (RFC 7643 §2.4). Runs inside the write transaction; a
+/// concurrent transaction that commits the same `userName` or group `displayName` after the
+/// check makes the write fail on the unique index ([`write_error`]). Unique attributes
+/// without an index (custom types) are guarded by a transaction-level advisory lock on the
+/// tenant and type instead.
+pub(super) async fn check_unique(
+    conn: &mut PgConnection,
+    tenant: &str,
+    ty: &ResourceType,
+    r: &Resource,
+    self_id: Option<&str>,
+) -> Result<(), StoreError> {
+    let uniques = uniques(ty);
+    if uniques.iter().any(|u| u.column.is_none()) {
+        // No index backs these: writers of the type in the tenant take turns (until commit).
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(1) || $2, 7643))")
+            .bind(tenant)
+            .bind(&ty.name)
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
+    }
+    for u in uniques {
+        let Some(Value::String(v)) = r.get(&u.attr) else {
+            continue;
+        };
+        let expr = match u.column {
+            Some(c) => c.to_owned(),
+            None if u.attr.contains(['"', '\'', '\\']) => continue,
+            None if u.case_exact => format!("(data->>'{}')", u.attr),
+            None => format!("lower(data->>'{}')", u.attr),
+        };
+        let sql = format!(
+            "SELECT 1 FROM resources WHERE tenant = $1 AND type = $2 AND {expr} = $3 AND id <> $4 \
+             LIMIT 1"
+        );
+        let taken = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(tenant)
+            .bind(&ty.name)
+            .bind(fold(v, u.case_exact))
+            .bind(self_id.unwrap_or(""))
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db)?;
+        if taken.is_some() {
+            return Err(StoreError::Uniqueness {
+                attribute: u.attr,
+                value: v.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The unique index backing each uniqueness column (see `schema.rs`).
+fn index_of(column: &str) -> Option<&'static str> {
+    match column {
+        "user_name_lower" => Some("resources_user_name"),
+        "display_name_lower" => Some("resources_display_name"),
+        _ => None,
+    }
+}
+
+/// Maps a write's error: a unique violation (SQLSTATE `23505`) of a uniqueness index becomes
+/// [`StoreError::Uniqueness`] (RFC 7644 §3.3, 409 `uniqueness`): a concurrent transaction
+/// committed the same value after this one's check. Others go through [`db`].
+pub(super) fn write_error(e: sqlx::Error, ty: &ResourceType, r: &Resource) -> StoreError {
+    if let sqlx::Error::Database(d) = &e
+        && d.code().as_deref() == Some("23505")
+    {
+        let constraint = d.constraint().unwrap_or_default();
+        for u in uniques(ty) {
+            if let Some(c) = u.column
+                && index_of(c) == Some(constraint)
+            {
+                let value = r
+                    .get(&u.attr)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                return StoreError::Uniqueness {
+                    attribute: u.attr,
+                    value,
+                };
+            }
+        }
+    }
+    db(e)
+}
+
+/// Drops what is not stored in `data`: `id`, `meta`, derived `User.groups`, and (for groups)
+/// `members`, which are returned.
+pub(super) fn split(ty: &ResourceType, r: &mut Resource) -> Result<Vec<Member>, StoreError> {
+    r.remove("id");
+    r.remove("meta");
+    if has_groups(ty) {
+        r.remove("groups");
+    }
+    if !has_members(ty) {
+        return Ok(Vec::new());
+    }
+    let Some(Value::Array(items)) = r.remove("members") else {
+        return Ok(Vec::new());
+    };
+    members_from(&items)
+}
+
+/// One membership row.
+#[derive(Debug, Clone)]
+pub(super) struct Member {
+    pub(super) id: String,
+    pub(super) ty: Option<String>,
+    pub(super) display: Option<String>,
+}
+
+/// The rows of member values (`{"value", "type"?, "display"?}`), duplicates dropped.
+pub(super) fn members_from(items: &[Value]) -> Result<Vec<Member>, StoreError> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let Some(id) = item.get("value").and_then(Value::as_str) else {
+            return Err(ScimError::invalid_value("every member needs a \"value\" (an id)").into());
+        };
+        if !seen.insert(id) {
+            continue;
+        }
+        out.push(Member {
+            id: id.to_owned(),
+            ty: item.get("type").and_then(Value::as_str).map(str::to_owned),
+            display: item
+                .get("display")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        });
+    }
+    Ok(out)
+}
+
+/// Locks the rows of the members being added (`FOR KEY SHARE`, until the transaction ends),
+/// and fills the `type` of members that lack one with the resource type of the member found
+/// in the tenant (RFC 7643 §4.2), so that the server can write their `$ref`.
+///
+/// The lock orders a membership insert and a concurrent delete of the member: a delete that
+/// locked the member first has committed before the member is looked up here (the member is
+/// then unknown, as if added after the delete); otherwise the delete waits for this
+/// transaction and then removes the new membership row with the member's others.
+async fn type_members(
+    conn: &mut PgConnection,
+    tenant: &str,
+    members: &mut [Member],
+) -> Result<(), StoreError> {
+    if members.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
+    let found = sqlx::query(
+        "SELECT id, type FROM resources WHERE tenant = $1 AND id = ANY($2) \
+         ORDER BY type, id FOR KEY SHARE",
+    )
+    .bind(tenant)
+    .bind(&ids)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    let mut types = std::collections::HashMap::with_capacity(found.len());
+    for row in &found {
+        let id: String = row.try_get("id").map_err(db)?;
+        let ty: String = row.try_get("type").map_err(db)?;
+        types.entry(id).or_insert(ty);
+    }
+    for m in members.iter_mut().filter(|m| m.ty.is_none()) {
+        m.ty = types.get(&m.id).cloned();
+    }
+    Ok(())
+}
+
+/// Inserts membership rows (members already present are skipped: RFC 7644 §3.5.2.1); returns
+/// the ids added.
+pub(super) async fn add_members(
+    conn: &mut PgConnection,
+    tenant: &str,
+    group: &str,
+    mut members: Vec<Member>,
+) -> Result<Vec<String>, StoreError> {
+    type_members(conn, tenant, &mut members).await?;
+    let mut added = Vec::new();
+    for m in members {
+        let done = sqlx::query(
+            "INSERT INTO members (tenant, group_id, member_id, member_type, display) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant, group_id, member_id) DO NOTHING",
+        )
+        .bind(tenant)
+        .bind(group)
+        .bind(&m.id)
+        .bind(&m.ty)
+        .bind(&m.display)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() > 0 {
+            added.push(m.id);
+        }
+    }
+    Ok(added)
+}
+
+/// Deletes membership rows; returns the ids removed.
+pub(super) async fn remove_members(
+    conn: &mut PgConnection,
+    tenant: &str,
+    group: &str,
+    ids: &[String],
+) -> Result<Vec<String>, StoreError> {
+    let mut removed = Vec::new();
+    for id in ids {
+        let done = sqlx::query(
+            "DELETE FROM members WHERE tenant = $1 AND group_id = $2 AND member_id = $3",
+        )
+        .bind(tenant)
+        .bind(group)
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() > 0 {
+            removed.push(id.clone());
+        }
+    }
+    Ok(removed)
+}
+
+/// The ids of a group's members, in insertion order.
+pub(super) async fn member_ids(
+    conn: &mut PgConnection,
+    tenant: &str,
+    group: &str,
+) -> Result<Vec<String>, StoreError> {
+    sqlx::query_scalar(
+        "SELECT member_id FROM members WHERE tenant = $1 AND group_id = $2 ORDER BY pos",
+    )
+    .bind(tenant)
+    .bind(group)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)
+}
+
+/// Makes a group's members exactly `members` (PUT, or a PATCH `replace` of `members`):
+/// removed rows deleted, new ones inserted, kept ones updated. Returns the ids added and
+/// removed.
+pub(super) async fn set_members(
+    conn: &mut PgConnection,
+    tenant: &str,
+    group: &str,
+    mut members: Vec<Member>,
+) -> Result<(Vec<String>, Vec<String>), StoreError> {
+    let old = member_ids(conn, tenant, group).await?;
+    let new_ids: HashSet<&str> = members.iter().map(|m| m.id.as_str()).collect();
+    let gone: Vec<String> = old
+        .iter()
+        .filter(|id| !new_ids.contains(id.as_str()))
+        .cloned()
+        .collect();
+    let removed = remove_members(conn, tenant, group, &gone).await?;
+    type_members(conn, tenant, &mut members).await?;
+    let old: HashSet<String> = old.into_iter().collect();
+    let mut added = Vec::new();
+    for m in members {
+        sqlx::query(
+            "INSERT INTO members (tenant, group_id, member_id, member_type, display) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant, group_id, member_id) \
+             DO UPDATE SET member_type = excluded.member_type, display = excluded.display",
+        )
+        .bind(tenant)
+        .bind(group)
+        .bind(&m.id)
+        .bind(&m.ty)
+        .bind(&m.display)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+        if !old.contains(&m.id) {
+            added.push(m.id);
+        }
+    }
+    Ok((added, removed))
+}
+
+/// Gives each resource in `ids` (any type) a new version and `lastModified`, because an
+/// attribute derived from another resource changed (its `groups`, a group's `members`).
+pub(super) async fn bump(
+    conn: &mut PgConnection,
+    tenant: &str,
+    ids: impl IntoIterator<Item = &String>,
+    now: &str,
+) -> Result<(), StoreError> {
+    let ids: BTreeSet<&String> = ids.into_iter().collect();
+    for id in ids {
+        sqlx::query(
+            "UPDATE resources SET version = version + 1, last_modified = $1 \
+             WHERE tenant = $2 AND id = $3",
+        )
+        .bind(now)
+        .bind(tenant)
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+/// A stored row.
+#[derive(Debug)]
+pub(super) struct Stored {
+    pub(super) id: String,
+    pub(super) data: Map<String, Value>,
+    pub(super) version: i64,
+    pub(super) created: String,
+    pub(super) last_modified: String,
+}
+
+/// The columns [`Stored::from_row`] reads.
+pub(super) const COLUMNS: &str =
+    "r.id, r.data::text AS data, r.version, r.created, r.last_modified";
+
+impl Stored {
+    pub(super) fn from_row(row: &sqlx::postgres::PgRow) -> Result<Self, StoreError> {
+        let data: String = row.try_get("data").map_err(db)?;
+        let data = match serde_json::from_str(&data) {
+            Ok(Value::Object(m)) => m,
+            Ok(_) => return Err(StoreError::Backend("stored data is not an object".into())),
+            Err(e) => return Err(StoreError::backend(e)),
+        };
+        Ok(Stored {
+            id: row.try_get("id").map_err(db)?,
+            data,
+            version: row.try_get("version").map_err(db)?,
+            created: row.try_get("created").map_err(db)?,
+            last_modified: row.try_get("last_modified").map_err(db)?,
+        })
+    }
+
+    /// The stored resource with `id` and `meta` (RFC 7643 §3.1), without derived attributes.
+    pub(super) fn base(&self, ty: &ResourceType) -> Resource {
+        let mut r = Resource::from_map(self.data.clone());
+        r.set_id(self.id.clone());
+        let mut meta = Map::new();
+        meta.insert("resourceType".into(), Value::String(ty.name.clone()));
+        meta.insert("created".into(), Value::String(self.created.clone()));
+        meta.insert(
+            "lastModified".into(),
+            Value::String(self.last_modified.clone()),
+        );
+        meta.insert("version".into(), Value::String(tag(self.version)));
+        r.insert("meta", Value::Object(meta));
+        r
+    }
+}
+
+/// The row of resource `id` of `ty` in `tenant`; with `lock`, locked (`FOR UPDATE`) until
+/// the transaction ends, so that concurrent writers of one resource take turns.
+pub(super) async fn load(
+    conn: &mut PgConnection,
+    tenant: &str,
+    ty: &ResourceType,
+    id: &str,
+    lock: bool,
+) -> Result<Option<Stored>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM resources AS r WHERE r.tenant = $1 AND r.type = $2 AND r.id = $3{}",
+        if lock { " FOR UPDATE" } else { "" }
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(tenant)
+        .bind(&ty.name)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?;
+    row.as_ref().map(Stored::from_row).transpose()
+}
+
+/// The resource as the store returns it: [`Stored::base`] plus group `members` (from the
+/// `members` table), `User.groups` (`value`, `display`, `type: "direct"`, RFC 7643 §4.1.2)
+/// and the enterprise `manager.displayName` (RFC 7643 §4.3), derived from the other rows.
+pub(super) async fn render(
+    conn: &mut PgConnection,
+    tenant: &str,
+    ty: &ResourceType,
+    stored: &Stored,
+) -> Result<Resource, StoreError> {
+    let mut r = stored.base(ty);
+    if has_members(ty) {
+        let rows = sqlx::query(
+            "SELECT member_id, member_type, display FROM members \
+             WHERE tenant = $1 AND group_id = $2 ORDER BY pos",
+        )
+        .bind(tenant)
+        .bind(&stored.id)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mut m = Map::new();
+            m.insert(
+                "value".into(),
+                Value::String(row.try_get("member_id").map_err(db)?),
+            );
+            if let Some(d) = row.try_get::<Option<String>, _>("display").map_err(db)? {
+                m.insert("display".into(), Value::String(d));
+            }
+            if let Some(t) = row
+                .try_get::<Option<String>, _>("member_type")
+                .map_err(db)?
+            {
+                m.insert("type".into(), Value::String(t));
+            }
+            items.push(Value::Object(m));
+        }
+        if !items.is_empty() {
+            r.insert("members", Value::Array(items));
+        }
+    }
+    if has_groups(ty) {
+        let rows = sqlx::query(
+            "SELECT m.group_id AS id, g.data->>'displayName' AS display \
+             FROM members AS m JOIN resources AS g ON g.tenant = m.tenant AND g.id = m.group_id \
+             WHERE m.tenant = $1 AND m.member_id = $2 ORDER BY m.group_id",
+        )
+        .bind(tenant)
+        .bind(&stored.id)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+        let mut groups = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mut m = Map::new();
+            m.insert(
+                "value".into(),
+                Value::String(row.try_get("id").map_err(db)?),
+            );
+            if let Some(d) = row.try_get::<Option<String>, _>("display").map_err(db)? {
+                m.insert("display".into(), Value::String(d));
+            }
+            m.insert("type".into(), Value::String("direct".into()));
+            groups.push(Value::Object(m));
+        }
+        if !groups.is_empty() {
+            r.insert("groups", Value::Array(groups));
+        }
+    }
+    derive_manager(conn, tenant, ty, &mut r).await?;
+    Ok(r)
+}
+
+/// The enterprise `manager` is stored as sent; on read it gets the manager's `displayName`
+/// when the manager is a stored resource (Entra ID re-sends a manager a GET shows incomplete).
+async fn derive_manager(
+    conn: &mut PgConnection,
+    tenant: &str,
+    ty: &ResourceType,
+    r: &mut Resource,
+) -> Result<(), StoreError> {
+    let urn = scim_core::urn::ENTERPRISE_USER;
+    if ty.extension(urn).is_none() {
+        return Ok(());
+    }
+    let Some(manager_id) = r
+        .extension(urn)
+        .and_then(|e| e.get("manager"))
+        .and_then(|m| m.get("value"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+    else {
+        return Ok(());
+    };
+    let name: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT data->>'displayName' FROM resources WHERE tenant = $1 AND id = $2 LIMIT 1",
+    )
+    .bind(tenant)
+    .bind(&manager_id)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db)?;
+    if let Some(Some(name)) = name
+        && let Some(Value::Object(manager)) = r
+            .get_mut(urn)
+            .and_then(Value::as_object_mut)
+            .and_then(|e| e.get_mut("manager"))
+    {
+        manager.insert("displayName".into(), Value::String(name));
+    }
+    Ok(())
+}

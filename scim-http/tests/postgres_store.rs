@@ -1,0 +1,1285 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+//! `PostgresStore` against a real PostgreSQL server: CRUD, uniqueness under concurrency (one
+//! pool, and two stores with pools of their own, like two processes), compare and swap,
+//! memberships and derived attributes, tenants, filters pushed down as SQL, sorting and
+//! paging, persistence across reconnecting, concurrent migrators, and the whole server over
+//! it.
+//!
+//! The server is the one at `DATABASE_URL` (`source .ci/postgres.sh && pg_start`); each test
+//! creates a database of its own there. Without `DATABASE_URL`, every test prints a notice
+//! and passes.
+#![cfg(feature = "postgres")]
+
+use std::sync::Arc;
+
+use http::Request;
+use scim_core::message::{PatchRequest, SortOrder};
+use scim_core::{Resource, ResourceType};
+use scim_http::{
+    AttrPath, BearerTokens, Filter, ListQuery, PatchOptions, PostgresStore, Precondition,
+    RequestContext, ResourceStore, ScimServer, SortSpec, StoreError, Tenant,
+};
+use scim_patch::Patch;
+use serde_json::{Value, json};
+use sqlx::Connection as _;
+
+/// A fresh database on the server at `DATABASE_URL` (created with `CREATE DATABASE`, so the
+/// role needs `CREATEDB`), or `None` with a notice when `DATABASE_URL` is unset.
+struct TestDb {
+    url: String,
+}
+
+impl TestDb {
+    async fn new() -> Option<Self> {
+        let Ok(base) = std::env::var("DATABASE_URL") else {
+            eprintln!("DATABASE_URL is not set: skipping this PostgreSQL test");
+            return None;
+        };
+        let name = format!("scim_t_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = sqlx::PgConnection::connect(&base).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        admin.close().await.unwrap();
+        let (prefix, rest) = base.rsplit_once('/').unwrap();
+        let query = rest.find('?').map_or("", |i| &rest[i..]);
+        Some(TestDb {
+            url: format!("{prefix}/{name}{query}"),
+        })
+    }
+}
+
+/// A store over a fresh database, or `return` (skipping the test) without `DATABASE_URL`.
+macro_rules! fresh {
+    () => {
+        match TestDb::new().await {
+            Some(db) => (PostgresStore::connect(&db.url).await.unwrap(), db),
+            None => return,
+        }
+    };
+}
+
+fn users() -> Arc<ResourceType> {
+    Arc::new(ResourceType::user())
+}
+
+fn groups() -> Arc<ResourceType> {
+    Arc::new(ResourceType::group())
+}
+
+fn ctx(ty: &Arc<ResourceType>) -> RequestContext {
+    RequestContext::new(ty.clone(), Tenant::default(), http::Extensions::new())
+}
+
+fn tenant_ctx(ty: &Arc<ResourceType>, tenant: &str) -> RequestContext {
+    RequestContext::new(ty.clone(), Tenant::new(tenant), http::Extensions::new())
+}
+
+fn res(v: Value) -> Resource {
+    Resource::from_value(v).unwrap()
+}
+
+fn user(name: &str) -> Resource {
+    res(json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name}))
+}
+
+fn group(name: &str, members: &[&str]) -> Resource {
+    let members: Vec<Value> = members.iter().map(|m| json!({"value": m})).collect();
+    let mut v =
+        json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": name});
+    if !members.is_empty() {
+        v["members"] = Value::Array(members);
+    }
+    res(v)
+}
+
+fn j(r: &Resource) -> Value {
+    r.clone().into_value()
+}
+
+fn id(r: &Resource) -> String {
+    r.id().unwrap().to_owned()
+}
+
+fn patch_request(ops: Value) -> PatchRequest {
+    serde_json::from_value(json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": ops
+    }))
+    .unwrap()
+}
+
+async fn patch(
+    store: &PostgresStore,
+    ctx: &RequestContext,
+    id: &str,
+    ops: Value,
+) -> Result<scim_http::PatchResult, StoreError> {
+    let req = patch_request(ops);
+    let ty = ctx.resource_type().clone();
+    let p = Patch::parse(&req, &ty, &PatchOptions::default()).unwrap();
+    store.patch(ctx, id, &p, Precondition::Any).await
+}
+
+fn member_ids(r: &Resource) -> Vec<String> {
+    let mut v: Vec<String> = r
+        .get("members")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .map(|m| m["value"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn group_ids(r: &Resource) -> Vec<String> {
+    let mut v: Vec<String> = r
+        .get("groups")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .map(|m| m["value"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+async fn list(store: &PostgresStore, ctx: &RequestContext, filter: &str) -> Vec<String> {
+    let f = Filter::parse(filter)
+        .unwrap()
+        .resolve(ctx.resource_type())
+        .unwrap();
+    let page = store.list(ctx, &ListQuery::all().filter(f)).await.unwrap();
+    assert_eq!(page.total_results as usize, page.resources.len());
+    page.resources
+        .iter()
+        .map(|r| {
+            r.get("userName")
+                .or(r.get("displayName"))
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async fn crud(store: &PostgresStore) {
+    let u = users();
+    let c = ctx(&u);
+    let created = store
+        .create(
+            &c,
+            res(
+                json!({"userName": "bjensen", "externalId": "x1", "name": {"givenName": "Barbara"},
+                       "emails": [{"value": "b@example.com", "type": "work"}],
+                       "meta": {"location": "ignored"}}),
+            ),
+        )
+        .await
+        .unwrap();
+    let uid = id(&created);
+    let meta = created.get("meta").unwrap();
+    assert_eq!(meta["resourceType"], "User");
+    assert_eq!(meta["version"], "W/\"1\"");
+    assert!(meta.get("location").is_none());
+    assert_eq!(meta["created"], meta["lastModified"]);
+    assert_eq!(created.get("externalId").unwrap(), "x1");
+
+    let got = store.get(&c, &uid).await.unwrap().unwrap();
+    assert_eq!(got, created);
+    assert!(store.get(&c, "nope").await.unwrap().is_none());
+
+    let replaced = store
+        .replace(
+            &c,
+            &uid,
+            res(json!({"userName": "bjensen", "title": "Boss"})),
+            Precondition::Any,
+        )
+        .await
+        .unwrap();
+    assert_eq!(replaced.get("title").unwrap(), "Boss");
+    assert!(replaced.get("externalId").is_none());
+    assert_eq!(replaced.version(), Some("W/\"2\""));
+    assert_eq!(replaced.get("meta").unwrap()["created"], meta["created"]);
+
+    // A PATCH that changes nothing keeps the version.
+    let same = patch(
+        store,
+        &c,
+        &uid,
+        json!([{"op": "replace", "path": "title", "value": "Boss"}]),
+    )
+    .await
+    .unwrap();
+    assert!(!same.changed);
+    assert_eq!(same.resource.version(), Some("W/\"2\""));
+    let p = patch(
+        store,
+        &c,
+        &uid,
+        json!([{"op": "replace", "path": "title", "value": "CEO"}]),
+    )
+    .await
+    .unwrap();
+    assert!(p.changed);
+    assert_eq!(p.resource.get("title").unwrap(), "CEO");
+    assert_eq!(p.resource.version(), Some("W/\"3\""));
+
+    store.delete(&c, &uid, Precondition::Any).await.unwrap();
+    assert!(store.get(&c, &uid).await.unwrap().is_none());
+    assert!(matches!(
+        store.delete(&c, &uid, Precondition::Any).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.replace(&c, &uid, user("x"), Precondition::Any).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+#[tokio::test]
+async fn crud_works() {
+    let (store, _db) = fresh!();
+    crud(&store).await;
+    store.close().await;
+}
+
+#[tokio::test]
+async fn user_name_and_group_name_are_unique_case_insensitively() {
+    let (store, _db) = fresh!();
+    let (u, g) = (users(), groups());
+    let (cu, cg) = (ctx(&u), ctx(&g));
+    let alice = store.create(&cu, user("Alice")).await.unwrap();
+    let bob = store.create(&cu, user("bob")).await.unwrap();
+    for name in ["alice", "ALICE"] {
+        match store.create(&cu, user(name)).await {
+            Err(StoreError::Uniqueness { attribute, value }) => {
+                assert_eq!(attribute, "userName");
+                assert_eq!(value, name);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(matches!(
+        store
+            .replace(&cu, &id(&bob), user("aLiCe"), Precondition::Any)
+            .await,
+        Err(StoreError::Uniqueness { .. })
+    ));
+    assert!(matches!(
+        patch(
+            &store,
+            &cu,
+            &id(&bob),
+            json!([{"op": "replace", "path": "userName", "value": "ALICE"}])
+        )
+        .await,
+        Err(StoreError::Uniqueness { .. })
+    ));
+    // Renaming oneself (case change) is fine.
+    store
+        .replace(&cu, &id(&alice), user("ALICE"), Precondition::Any)
+        .await
+        .unwrap();
+    // Users may share a displayName; groups may not.
+    store
+        .create(&cu, res(json!({"userName": "c1", "displayName": "Same"})))
+        .await
+        .unwrap();
+    store
+        .create(&cu, res(json!({"userName": "c2", "displayName": "Same"})))
+        .await
+        .unwrap();
+    store.create(&cg, group("Admins", &[])).await.unwrap();
+    assert!(matches!(
+        store.create(&cg, group("admins", &[])).await,
+        Err(StoreError::Uniqueness { attribute, .. }) if attribute == "displayName"
+    ));
+    // A userName freed by a delete can be taken again.
+    store
+        .delete(&cu, &id(&bob), Precondition::Any)
+        .await
+        .unwrap();
+    store.create(&cu, user("BOB")).await.unwrap();
+}
+
+#[tokio::test]
+async fn concurrent_creates_of_one_user_name_give_one_success() {
+    let (store, _db) = fresh!();
+    let store = Arc::new(store);
+    let u = users();
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let store = store.clone();
+        let c = ctx(&u);
+        let name = if i % 2 == 0 { "racer" } else { "RACER" };
+        tasks.push(tokio::spawn(
+            async move { store.create(&c, user(name)).await },
+        ));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(StoreError::Uniqueness { .. }) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(ok, 1);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn writes_compare_and_swap_on_the_version() {
+    let (store, _db) = fresh!();
+    let u = users();
+    let c = ctx(&u);
+    let r = store.create(&c, user("cas")).await.unwrap();
+    let uid = id(&r);
+    assert!(matches!(
+        store
+            .replace(&c, &uid, user("cas"), Precondition::Version("W/\"7\""))
+            .await,
+        Err(StoreError::VersionMismatch)
+    ));
+    // Lists of tags, weak or strong.
+    let r2 = store
+        .replace(
+            &c,
+            &uid,
+            user("cas"),
+            Precondition::Version("W/\"9\", \"1\""),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r2.version(), Some("W/\"2\""));
+    let req = patch_request(json!([{"op": "add", "path": "title", "value": "t"}]));
+    let p = Patch::parse(&req, &u, &PatchOptions::default()).unwrap();
+    assert!(matches!(
+        store
+            .patch(&c, &uid, &p, Precondition::Version("W/\"1\""))
+            .await,
+        Err(StoreError::VersionMismatch)
+    ));
+    store
+        .patch(&c, &uid, &p, Precondition::Version("W/\"2\""))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .delete(&c, &uid, Precondition::Version("W/\"2\""))
+            .await,
+        Err(StoreError::VersionMismatch)
+    ));
+    // A failed write changed nothing.
+    assert_eq!(
+        store.get(&c, &uid).await.unwrap().unwrap().version(),
+        Some("W/\"3\"")
+    );
+    store
+        .delete(&c, &uid, Precondition::Version("\"3\""))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn memberships_are_rows_and_groups_are_derived() {
+    let (store, _db) = fresh!();
+    let (u, g) = (users(), groups());
+    let (cu, cg) = (ctx(&u), ctx(&g));
+    let a = id(&store.create(&cu, user("a")).await.unwrap());
+    let b = id(&store.create(&cu, user("b")).await.unwrap());
+    let inner = store.create(&cg, group("Inner", &[&a])).await.unwrap();
+    let inner_id = id(&inner);
+    assert_eq!(j(&inner)["members"][0]["type"], "User");
+    let outer = store
+        .create(&cg, group("Outer", &[&a, &b, &inner_id]))
+        .await
+        .unwrap();
+    let outer_id = id(&outer);
+    let outer_json = j(&outer);
+    let types: Vec<&str> = outer_json["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["User", "User", "Group"]);
+
+    let ua = store.get(&cu, &a).await.unwrap().unwrap();
+    let mut want = vec![inner_id.clone(), outer_id.clone()];
+    want.sort();
+    assert_eq!(group_ids(&ua), want);
+    let entry = j(&ua)["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["value"] == inner_id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(
+        entry,
+        json!({"value": inner_id, "display": "Inner", "type": "direct"})
+    );
+    // Memberships changed a's version (created at 1, joined two groups).
+    assert_eq!(ua.version(), Some("W/\"3\""));
+
+    // PATCH remove / add one member: rows, versions bumped on both sides.
+    let p = patch(
+        &store,
+        &cg,
+        &outer_id,
+        json!([{"op": "remove", "path": format!("members[value eq \"{b}\"]")}]),
+    )
+    .await
+    .unwrap();
+    assert!(p.changed);
+    assert_eq!(member_ids(&p.resource).len(), 2);
+    let ub = store.get(&cu, &b).await.unwrap().unwrap();
+    assert!(ub.get("groups").is_none());
+    assert_eq!(ub.version(), Some("W/\"3\""));
+    let p = patch(
+        &store,
+        &cg,
+        &outer_id,
+        json!([{"op": "add", "path": "members", "value": [{"value": b}]}]),
+    )
+    .await
+    .unwrap();
+    assert!(p.changed);
+    // Adding an existing member changes nothing.
+    let again = patch(
+        &store,
+        &cg,
+        &outer_id,
+        json!([{"op": "add", "path": "members", "value": [{"value": b}]}]),
+    )
+    .await
+    .unwrap();
+    assert!(!again.changed);
+    assert_eq!(again.resource.version(), p.resource.version());
+
+    // Renaming a group shows in its members' groups, with a new version.
+    let before = store.get(&cu, &a).await.unwrap().unwrap();
+    patch(
+        &store,
+        &cg,
+        &inner_id,
+        json!([{"op": "replace", "path": "displayName", "value": "Renamed"}]),
+    )
+    .await
+    .unwrap();
+    let after = store.get(&cu, &a).await.unwrap().unwrap();
+    assert_ne!(before.version(), after.version());
+    assert!(
+        j(&after)["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["display"] == "Renamed")
+    );
+
+    // A filtered patch the plan cannot express falls back to load-apply-write.
+    let p = patch(
+        &store,
+        &cg,
+        &outer_id,
+        json!([{"op": "replace", "path": format!("members[value eq \"{b}\"].display"), "value": "Bee"}]),
+    )
+    .await
+    .unwrap();
+    assert!(p.changed);
+    let bee = j(&p.resource)["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["value"] == b.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(bee["display"], "Bee");
+
+    // PUT replaces the member list.
+    let put = store
+        .replace(&cg, &outer_id, group("Outer", &[&b]), Precondition::Any)
+        .await
+        .unwrap();
+    assert_eq!(member_ids(&put), vec![b.clone()]);
+    assert_eq!(
+        group_ids(&store.get(&cu, &a).await.unwrap().unwrap()),
+        vec![inner_id.clone()]
+    );
+
+    // A deleted user leaves every group, whose versions change.
+    let outer_before = store.get(&cg, &outer_id).await.unwrap().unwrap();
+    store.delete(&cu, &b, Precondition::Any).await.unwrap();
+    let outer_after = store.get(&cg, &outer_id).await.unwrap().unwrap();
+    assert!(outer_after.get("members").is_none());
+    assert_ne!(outer_before.version(), outer_after.version());
+
+    // A deleted group disappears from its members' groups.
+    store
+        .delete(&cg, &inner_id, Precondition::Any)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .get(&cu, &a)
+            .await
+            .unwrap()
+            .unwrap()
+            .get("groups")
+            .is_none()
+    );
+
+    // Clearing members.
+    let g2 = id(&store.create(&cg, group("G2", &[&a])).await.unwrap());
+    let p = patch(
+        &store,
+        &cg,
+        &g2,
+        json!([{"op": "remove", "path": "members"}]),
+    )
+    .await
+    .unwrap();
+    assert!(p.resource.get("members").is_none());
+}
+
+#[tokio::test]
+async fn five_hundred_concurrent_member_adds_all_land() {
+    let (store, _db) = fresh!();
+    let store = Arc::new(store);
+    let (u, g) = (users(), groups());
+    let gid = id(&store.create(&ctx(&g), group("Big", &[])).await.unwrap());
+    let mut ids = Vec::new();
+    for i in 0..500 {
+        ids.push(id(&store
+            .create(&ctx(&u), user(&format!("m{i}")))
+            .await
+            .unwrap()));
+    }
+    let mut tasks = Vec::new();
+    for uid in ids.clone() {
+        let store = store.clone();
+        let g = g.clone();
+        let gid = gid.clone();
+        tasks.push(tokio::spawn(async move {
+            patch(
+                &store,
+                &ctx(&g),
+                &gid,
+                json!([{"op": "add", "path": "members", "value": [{"value": uid}]}]),
+            )
+            .await
+            .map(|r| r.changed)
+        }));
+    }
+    for t in tasks {
+        assert!(t.await.unwrap().unwrap());
+    }
+    let big = store.get(&ctx(&g), &gid).await.unwrap().unwrap();
+    assert_eq!(j(&big)["members"].as_array().unwrap().len(), 500);
+    assert_eq!(big.version(), Some("W/\"501\""));
+    let f = Filter::parse(&format!("members.value eq \"{}\"", ids[42])).unwrap();
+    let page = store
+        .list(&ctx(&g), &ListQuery::all().filter(f))
+        .await
+        .unwrap();
+    assert_eq!(page.total_results, 1);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn tenants_are_isolated() {
+    let (store, _db) = fresh!();
+    let u = users();
+    let (acme, globex, none) = (tenant_ctx(&u, "acme"), tenant_ctx(&u, "globex"), ctx(&u));
+    let a = store.create(&acme, user("same")).await.unwrap();
+    // The same userName in another tenant is no conflict.
+    store.create(&globex, user("same")).await.unwrap();
+    store.create(&none, user("same")).await.unwrap();
+    assert!(store.get(&globex, &id(&a)).await.unwrap().is_none());
+    assert!(store.get(&none, &id(&a)).await.unwrap().is_none());
+    assert!(matches!(
+        store.delete(&globex, &id(&a), Precondition::Any).await,
+        Err(StoreError::NotFound(_))
+    ));
+    for c in [&acme, &globex, &none] {
+        let page = store.list(c, &ListQuery::all()).await.unwrap();
+        assert_eq!(page.total_results, 1);
+    }
+    assert_eq!(list(&store, &acme, "userName eq \"SAME\"").await, ["same"]);
+}
+
+async fn filter_fixture(store: &PostgresStore) -> RequestContext {
+    let u = users();
+    let c = ctx(&u);
+    for v in [
+        json!({"userName": "bjensen", "externalId": "E1", "displayName": "Babs Jensen", "active": true,
+               "emails": [{"value": "bjensen@example.com", "type": "work", "primary": true},
+                          {"value": "babs@home.org", "type": "home"}],
+               "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Tour"}}),
+        json!({"userName": "JSmith", "externalId": "e2", "displayName": "John Smith", "active": false,
+               "emails": [{"value": "john@EXAMPLE.com", "type": "work"}]}),
+        json!({"userName": "alice", "displayName": "Alice", "title": "Engineer"}),
+        json!({"userName": "zed", "externalId": "E3", "emails": [{"value": "zed@other.net", "type": "home"}]}),
+    ] {
+        store.create(&c, res(v)).await.unwrap();
+    }
+    c
+}
+
+#[tokio::test]
+async fn filters_run_as_sql() {
+    let (store, _db) = fresh!();
+    let c = filter_fixture(&store).await;
+    let cases: &[(&str, &[&str])] = &[
+        (r#"userName eq "BJENSEN""#, &["bjensen"]),
+        (r#"userName co "S""#, &["bjensen", "JSmith"]),
+        (r#"userName sw "j""#, &["JSmith"]),
+        (r#"userName ew "E""#, &["alice"]),
+        (r#"externalId eq "E1""#, &["bjensen"]),
+        (r#"externalId eq "e1""#, &[]),
+        ("externalId pr", &["bjensen", "JSmith", "zed"]),
+        ("title pr", &["alice"]),
+        (r#"displayName eq "john smith""#, &["JSmith"]),
+        (r#"displayName co "s" and active eq true"#, &["bjensen"]),
+        (
+            r#"userName eq "alice" or externalId eq "E3""#,
+            &["alice", "zed"],
+        ),
+        (
+            r#"not (userName eq "alice")"#,
+            &["bjensen", "JSmith", "zed"],
+        ),
+        (
+            r#"not (title eq "Engineer")"#,
+            &["bjensen", "JSmith", "zed"],
+        ),
+        (r#"emails co "example.com""#, &["bjensen", "JSmith"]),
+        (r#"emails[type eq "home"]"#, &["bjensen", "zed"]),
+        (
+            r#"emails[type eq "work" and value ew "example.com"]"#,
+            &["bjensen", "JSmith"],
+        ),
+        (r#"emails.value sw "ZED""#, &["zed"]),
+        ("emails pr", &["bjensen", "JSmith", "zed"]),
+        (
+            r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "tour""#,
+            &["bjensen"],
+        ),
+        (
+            r#"meta.created gt "2000-01-01T00:00:00Z""#,
+            &["bjensen", "JSmith", "alice", "zed"],
+        ),
+        (
+            r#"meta.resourceType eq "User""#,
+            &["bjensen", "JSmith", "alice", "zed"],
+        ),
+    ];
+    for (filter, want) in cases {
+        assert_eq!(list(&store, &c, filter).await, *want, "{filter}");
+    }
+    // Secrets are refused.
+    let f = Filter::parse(r#"password eq "x""#).unwrap();
+    let err = store
+        .list(&c, &ListQuery::all().filter(f))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Scim(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn filters_on_groups_and_members() {
+    let (store, _db) = fresh!();
+    let (u, g) = (users(), groups());
+    let (cu, cg) = (ctx(&u), ctx(&g));
+    let a = id(&store.create(&cu, user("a")).await.unwrap());
+    let b = id(&store.create(&cu, user("b")).await.unwrap());
+    let ga = id(&store.create(&cg, group("Admins", &[&a])).await.unwrap());
+    store
+        .create(&cg, group("Everyone", &[&a, &b]))
+        .await
+        .unwrap();
+    assert_eq!(
+        list(&store, &cu, &format!("groups.value eq \"{ga}\"")).await,
+        ["a"]
+    );
+    assert_eq!(
+        list(&store, &cu, r#"groups[display eq "everyone"]"#).await,
+        ["a", "b"]
+    );
+    assert_eq!(
+        list(&store, &cu, "not (groups pr)").await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        list(&store, &cg, &format!("members[value eq \"{b}\"]")).await,
+        ["Everyone"]
+    );
+    assert_eq!(
+        list(&store, &cg, r#"displayName eq "ADMINS""#).await,
+        ["Admins"]
+    );
+    assert_eq!(
+        list(&store, &cg, r#"members[type eq "User"]"#).await,
+        ["Admins", "Everyone"]
+    );
+}
+
+#[tokio::test]
+async fn sorting_and_paging_run_in_sql() {
+    let (store, _db) = fresh!();
+    let u = users();
+    let c = ctx(&u);
+    for (name, title) in [
+        ("delta", Some("b")),
+        ("Alpha", None),
+        ("charlie", Some("A")),
+        ("bravo", Some("c")),
+    ] {
+        let mut v = json!({"userName": name});
+        if let Some(t) = title {
+            v["title"] = json!(t);
+        }
+        store.create(&c, res(v)).await.unwrap();
+    }
+    let names = |p: &scim_http::Page| -> Vec<String> {
+        p.resources
+            .iter()
+            .map(|r| j(r)["userName"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // Creation order without a sort key.
+    let p = store.list(&c, &ListQuery::all()).await.unwrap();
+    assert_eq!(names(&p), ["delta", "Alpha", "charlie", "bravo"]);
+    let by = |path: &str, order| SortSpec {
+        by: AttrPath::parse(path).unwrap(),
+        order,
+    };
+    let p = store
+        .list(
+            &c,
+            &ListQuery::all().sort(by("userName", SortOrder::Ascending)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(names(&p), ["Alpha", "bravo", "charlie", "delta"]);
+    let p = store
+        .list(
+            &c,
+            &ListQuery::all().sort(by("userName", SortOrder::Descending)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(names(&p), ["delta", "charlie", "bravo", "Alpha"]);
+    // Case-insensitive strings, missing values last (first in descending order).
+    let p = store
+        .list(
+            &c,
+            &ListQuery::all().sort(by("title", SortOrder::Ascending)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(names(&p), ["charlie", "delta", "bravo", "Alpha"]);
+    let p = store
+        .list(
+            &c,
+            &ListQuery::all().sort(by("title", SortOrder::Descending)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(names(&p), ["Alpha", "bravo", "delta", "charlie"]);
+    // Paging: a window and the total.
+    let p = store
+        .list(
+            &c,
+            &ListQuery::all()
+                .sort(by("userName", SortOrder::Ascending))
+                .page(2, Some(2)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(p.total_results, 4);
+    assert_eq!(names(&p), ["bravo", "charlie"]);
+    let p = store
+        .list(&c, &ListQuery::all().page(4, Some(10)))
+        .await
+        .unwrap();
+    assert_eq!(names(&p), ["bravo"]);
+    let p = store
+        .list(&c, &ListQuery::all().page(1, Some(0)))
+        .await
+        .unwrap();
+    assert_eq!((p.total_results, p.resources.len()), (4, 0));
+    let f = Filter::parse(r#"title pr"#).unwrap();
+    let p = store
+        .list(&c, &ListQuery::all().filter(f).page(1, Some(1)))
+        .await
+        .unwrap();
+    assert_eq!((p.total_results, names(&p)), (3, vec!["delta".to_owned()]));
+}
+
+#[tokio::test]
+async fn data_survives_reconnecting() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let (u, g) = (users(), groups());
+    let (uid, gid) = {
+        let store = PostgresStore::connect(&db.url).await.unwrap();
+        let uid = id(&store.create(&ctx(&u), user("persist")).await.unwrap());
+        let gid = id(&store
+            .create(&ctx(&g), group("Kept", &[&uid]))
+            .await
+            .unwrap());
+        store.close().await;
+        drop(store);
+        (uid, gid)
+    };
+    let store = PostgresStore::connect(&db.url).await.unwrap();
+    let back = store.get(&ctx(&u), &uid).await.unwrap().unwrap();
+    assert_eq!(j(&back)["userName"], "persist");
+    assert_eq!(group_ids(&back), vec![gid]);
+    // Migrations ran once; uniqueness still holds.
+    assert!(matches!(
+        store.create(&ctx(&u), user("PERSIST")).await,
+        Err(StoreError::Uniqueness { .. })
+    ));
+    store.close().await;
+}
+
+#[tokio::test]
+async fn manager_display_name_is_derived() {
+    let (store, _db) = fresh!();
+    let u = users();
+    let c = ctx(&u);
+    let boss = id(&store
+        .create(
+            &c,
+            res(json!({"userName": "boss", "displayName": "The Boss"})),
+        )
+        .await
+        .unwrap());
+    let urn = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    let emp = store
+        .create(
+            &c,
+            res(json!({"userName": "emp", urn: {"manager": {"value": boss}}})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(j(&emp)[urn]["manager"]["displayName"], "The Boss");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The whole server over the store.
+
+const TOKEN: &str = "test-token-0123456789";
+
+async fn call(server: &ScimServer, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let mut b = Request::builder()
+        .method(method)
+        .uri(format!("/scim/v2{path}"))
+        .header("host", "localhost")
+        .header("authorization", format!("Bearer {TOKEN}"));
+    if body.is_some() {
+        b = b.header("content-type", "application/scim+json");
+    }
+    let body = body
+        .map(|v| serde_json::to_vec(&v).unwrap())
+        .unwrap_or_default();
+    let response = server.handle(b.body(body).unwrap()).await;
+    let status = response.status().as_u16();
+    let json = if response.body().is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(response.body()).unwrap()
+    };
+    (status, json)
+}
+
+#[tokio::test]
+async fn the_server_runs_over_postgres() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let server = ScimServer::builder()
+        .store(PostgresStore::connect(&db.url).await.unwrap())
+        .public_url("http://localhost/scim/v2")
+        .authenticator(BearerTokens::single(TOKEN))
+        .build()
+        .unwrap();
+    let (s, u) = call(
+        &server,
+        "POST",
+        "/Users",
+        Some(json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "Http.User",
+                    "password": "hunter2-secret"})),
+    )
+    .await;
+    assert_eq!(s, 201, "{u}");
+    assert!(u.get("password").is_none());
+    let uid = u["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        u["meta"]["location"],
+        format!("http://localhost/scim/v2/Users/{uid}")
+    );
+    let (s, dup) = call(
+        &server,
+        "POST",
+        "/Users",
+        Some(json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "http.user"})),
+    )
+    .await;
+    assert_eq!((s, dup["scimType"].as_str()), (409, Some("uniqueness")));
+
+    let (s, found) = call(
+        &server,
+        "GET",
+        "/Users?filter=userName%20eq%20%22HTTP.USER%22",
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(found["totalResults"], 1);
+    assert_eq!(found["Resources"][0]["id"], uid.as_str());
+
+    let (s, g) = call(
+        &server,
+        "POST",
+        "/Groups",
+        Some(json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Web"})),
+    )
+    .await;
+    assert_eq!(s, 201, "{g}");
+    let gid = g["id"].as_str().unwrap().to_owned();
+    let (s, patched) = call(
+        &server,
+        "PATCH",
+        &format!("/Groups/{gid}"),
+        Some(
+            json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                    "Operations": [{"op": "add", "path": "members", "value": [{"value": uid}]}]}),
+        ),
+    )
+    .await;
+    assert!(s == 200 || s == 204, "{s} {patched}");
+    let (s, user) = call(&server, "GET", &format!("/Users/{uid}"), None).await;
+    assert_eq!(s, 200);
+    assert_eq!(user["groups"][0]["value"], gid.as_str());
+    assert_eq!(user["groups"][0]["display"], "Web");
+    assert_eq!(
+        user["groups"][0]["$ref"],
+        format!("http://localhost/scim/v2/Groups/{gid}")
+    );
+
+    let (s, bad) = call(
+        &server,
+        "GET",
+        "/Users?filter=password%20eq%20%22x%22",
+        None,
+    )
+    .await;
+    assert_eq!(s, 400, "{bad}");
+    let (s, _) = call(&server, "DELETE", &format!("/Users/{uid}"), None).await;
+    assert_eq!(s, 204);
+    let (_, g) = call(&server, "GET", &format!("/Groups/{gid}"), None).await;
+    assert!(g.get("members").is_none(), "{g}");
+}
+
+#[tokio::test]
+async fn sorting_by_a_multi_valued_attribute_uses_the_primary_value() {
+    let (store, _db) = fresh!();
+    let u = users();
+    let c = ctx(&u);
+    for v in [
+        json!({"userName": "one", "emails": [{"value": "z@x"}, {"value": "b@x", "primary": true}]}),
+        json!({"userName": "two", "emails": [{"value": "A@x"}, {"value": "y@x"}]}),
+        json!({"userName": "three"}),
+    ] {
+        store.create(&c, res(v)).await.unwrap();
+    }
+    let sort = SortSpec {
+        by: AttrPath::parse("emails").unwrap(),
+        order: SortOrder::Ascending,
+    };
+    let p = store.list(&c, &ListQuery::all().sort(sort)).await.unwrap();
+    let names: Vec<Value> = p
+        .resources
+        .iter()
+        .map(|r| j(r)["userName"].clone())
+        .collect();
+    assert_eq!(names, [json!("two"), json!("one"), json!("three")]);
+}
+
+#[tokio::test]
+async fn patch_replace_of_members_sets_the_rows() {
+    let (store, _db) = fresh!();
+    let (u, g) = (users(), groups());
+    let (cu, cg) = (ctx(&u), ctx(&g));
+    let a = id(&store.create(&cu, user("a")).await.unwrap());
+    let b = id(&store.create(&cu, user("b")).await.unwrap());
+    let gid = id(&store.create(&cg, group("G", &[&a])).await.unwrap());
+    let p = patch(
+        &store,
+        &cg,
+        &gid,
+        json!([{"op": "replace", "path": "members", "value": [{"value": b}, {"value": b}]},
+               {"op": "replace", "path": "externalId", "value": "ext-g"}]),
+    )
+    .await
+    .unwrap();
+    assert!(p.changed);
+    assert_eq!(member_ids(&p.resource), vec![b.clone()]);
+    assert_eq!(j(&p.resource)["externalId"], "ext-g");
+    assert!(
+        store
+            .get(&cu, &a)
+            .await
+            .unwrap()
+            .unwrap()
+            .get("groups")
+            .is_none()
+    );
+    assert_eq!(
+        group_ids(&store.get(&cu, &b).await.unwrap().unwrap()),
+        vec![gid.clone()]
+    );
+    assert_eq!(list(&store, &cg, r#"externalId eq "ext-g""#).await, ["G"]);
+    // A member without a value is refused, and nothing is written.
+    let err = patch(
+        &store,
+        &cg,
+        &gid,
+        json!([{"op": "add", "path": "members", "value": [{"display": "x"}]}]),
+    )
+    .await;
+    assert!(err.is_err());
+    assert_eq!(
+        store.get(&cg, &gid).await.unwrap().unwrap().version(),
+        p.resource.version()
+    );
+}
+
+#[tokio::test]
+async fn two_stores_racing_creates_of_one_user_name_give_one_success() {
+    // Two pools on one database: like two server processes.
+    let (a, db) = fresh!();
+    let b = PostgresStore::connect(&db.url).await.unwrap();
+    let stores = [Arc::new(a), Arc::new(b)];
+    let u = users();
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let store = stores[i % 2].clone();
+        let c = ctx(&u);
+        let name = if i % 3 == 0 { "twin" } else { "TWIN" };
+        tasks.push(tokio::spawn(
+            async move { store.create(&c, user(name)).await },
+        ));
+    }
+    let (mut ok, mut taken) = (0, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(StoreError::Uniqueness { attribute, .. }) => {
+                assert_eq!(attribute, "userName");
+                taken += 1;
+            }
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert_eq!((ok, taken), (1, 15));
+    // Same for group names, both stores at once.
+    let g = groups();
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let store = stores[i % 2].clone();
+        let c = ctx(&g);
+        tasks.push(tokio::spawn(async move {
+            store.create(&c, group("Twins", &[])).await
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(StoreError::Uniqueness { attribute, .. }) => assert_eq!(attribute, "displayName"),
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert_eq!(ok, 1);
+    for s in &stores {
+        s.close().await;
+    }
+}
+
+#[tokio::test]
+async fn concurrent_connects_migrate_once() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let url = db.url.clone();
+        tasks.push(tokio::spawn(
+            async move { PostgresStore::connect(&url).await },
+        ));
+    }
+    let mut stores = Vec::new();
+    for t in tasks {
+        stores.push(t.await.unwrap().unwrap());
+    }
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_version")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(versions, [1]);
+    conn.close().await.unwrap();
+    for s in &stores {
+        s.close().await;
+    }
+}
+
+#[tokio::test]
+async fn typed_json_attributes_filter_and_sort_in_sql() {
+    let (store, _db) = fresh!();
+    let u = users();
+    let c = ctx(&u);
+    let mut ids = Vec::new();
+    for v in [
+        json!({"userName": "u1", "active": true, "name": {"familyName": "Zorro"},
+               "emails": [{"value": "b@x.org", "primary": false}, {"value": "a@x.org", "primary": true}]}),
+        json!({"userName": "u2", "active": false, "name": {"familyName": "apple"},
+               "emails": [{"value": "c@x.org"}]}),
+        json!({"userName": "u3", "name": {"familyName": "Éclair"}}),
+    ] {
+        ids.push(id(&store.create(&c, res(v)).await.unwrap()));
+    }
+    let cases: &[(&str, &[&str])] = &[
+        ("active eq true", &["u1"]),
+        ("active eq false", &["u2"]),
+        ("not (active eq true)", &["u2", "u3"]),
+        ("active pr", &["u1", "u2"]),
+        ("emails[primary eq true]", &["u1"]),
+        (r#"name.familyName gt "Z""#, &["u1", "u3"]),
+        (r#"name.familyName eq "ZORRO""#, &["u1"]),
+        (
+            r#"meta.lastModified ge "2000-01-01T00:00:00.5+01:00""#,
+            &["u1", "u2", "u3"],
+        ),
+        (r#"meta.created lt "2000-01-01T00:00:00Z""#, &[]),
+        (r#"meta.version eq "W/\"1\"""#, &["u1", "u2", "u3"]),
+        (
+            r#"emails.value ew "@X.ORG" and not (emails.value eq "c@x.org")"#,
+            &["u1"],
+        ),
+    ];
+    for (filter, want) in cases {
+        assert_eq!(list(&store, &c, filter).await, *want, "{filter}");
+    }
+    let sorted = |path: &str, order| {
+        let store = &store;
+        let c = &c;
+        let path = path.to_owned();
+        async move {
+            let q = ListQuery::all().sort(SortSpec {
+                by: AttrPath::parse(&path).unwrap(),
+                order,
+            });
+            let p = store.list(c, &q).await.unwrap();
+            p.resources
+                .iter()
+                .map(|r| j(r)["userName"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    // Code-point order of the lowercased names: "apple" < "zorro" < "éclair".
+    assert_eq!(
+        sorted("name.familyName", SortOrder::Ascending).await,
+        ["u2", "u1", "u3"]
+    );
+    // false < true, missing last.
+    assert_eq!(
+        sorted("active", SortOrder::Ascending).await,
+        ["u2", "u1", "u3"]
+    );
+    assert_eq!(
+        sorted("active", SortOrder::Descending).await,
+        ["u3", "u1", "u2"]
+    );
+    // The primary email sorts: a@ (u1's primary) < c@.
+    assert_eq!(
+        sorted("emails", SortOrder::Ascending).await,
+        ["u1", "u2", "u3"]
+    );
+    assert_eq!(
+        sorted("meta.created", SortOrder::Descending).await,
+        ["u3", "u2", "u1"]
+    );
+    store.close().await;
+}
+
+#[tokio::test]
+async fn deleting_a_member_while_it_is_added_leaves_no_stale_membership() {
+    let (store, _db) = fresh!();
+    let store = Arc::new(store);
+    let (u, g) = (users(), groups());
+    let gid = id(&store.create(&ctx(&g), group("Race", &[])).await.unwrap());
+    for round in 0..20 {
+        let uid = id(&store
+            .create(&ctx(&u), user(&format!("r{round}")))
+            .await
+            .unwrap());
+        let add = {
+            let (store, g, gid, uid) = (store.clone(), g.clone(), gid.clone(), uid.clone());
+            tokio::spawn(async move {
+                patch(
+                    &store,
+                    &ctx(&g),
+                    &gid,
+                    json!([{"op": "add", "path": "members", "value": [{"value": uid}]}]),
+                )
+                .await
+            })
+        };
+        let del = {
+            let (store, u, uid) = (store.clone(), u.clone(), uid.clone());
+            tokio::spawn(async move { store.delete(&ctx(&u), &uid, Precondition::Any).await })
+        };
+        let added = add.await.unwrap();
+        let deleted = del.await.unwrap();
+        assert!(deleted.is_ok() || matches!(deleted, Err(StoreError::Retryable(_))));
+        let added = match added {
+            Ok(p) => p,
+            Err(StoreError::Retryable(_)) => continue,
+            Err(e) => panic!("{e:?}"),
+        };
+        let members = member_ids(&store.get(&ctx(&g), &gid).await.unwrap().unwrap());
+        // Either the delete ran first (the add saw an unknown id: no type) or it removed the
+        // new membership; never a typed membership of a deleted user.
+        if members.contains(&uid) {
+            let group = store.get(&ctx(&g), &gid).await.unwrap().unwrap();
+            let entry = j(&group)["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["value"] == uid)
+                .cloned()
+                .unwrap();
+            assert!(entry.get("type").is_none(), "round {round}: {entry}");
+            assert!(added.changed);
+        }
+    }
+    store.close().await;
+}
