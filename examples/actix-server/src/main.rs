@@ -9,7 +9,9 @@ use std::error::Error;
 use actix_web::{App, HttpServer};
 use std::sync::Arc;
 
-use scim_http::{BearerTokens, InMemoryStore, ResourceStore, ScimServer, SqliteStore};
+use scim_http::{
+    BearerTokens, InMemoryStore, PostgresStore, ResourceStore, ScimServer, SqliteStore,
+};
 
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn Error>> {
@@ -58,10 +60,14 @@ async fn main() -> Result<(), Box<dyn Error>> {
             };
             Arc::new(SqliteStore::connect(&url).await?)
         }
+        url if url.starts_with("postgres:") || url.starts_with("postgresql:") => {
+            Arc::new(PostgresStore::connect(url).await?)
+        }
         other => {
-            return Err(
-                format!("unsupported --database {other:?}: use sqlite://PATH or memory").into(),
-            );
+            return Err(format!(
+                "unsupported --database {other:?}: use sqlite://PATH, postgres://… or memory"
+            )
+            .into());
         }
     };
     let server = ScimServer::builder()

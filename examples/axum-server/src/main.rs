@@ -9,7 +9,9 @@ use std::error::Error;
 
 use std::sync::Arc;
 
-use scim_http::{BearerTokens, InMemoryStore, ResourceStore, ScimServer, SqliteStore};
+use scim_http::{
+    BearerTokens, InMemoryStore, PostgresStore, ResourceStore, ScimServer, SqliteStore,
+};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
@@ -35,7 +37,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
             "--database" => database = args.next().ok_or("--database needs a URL")?,
             "-h" | "--help" => {
                 println!(
-                    "usage: scim-example-axum [--listen ADDR] [--base-path PATH] [--public-url URL] [--database URL]\n\n--database is sqlite://PATH (default sqlite://scim.db) or memory.\nThe bearer token comes from SCIM_TOKEN, or is generated. --public-url is the Tenant URL\nas the identity provider reaches it (e.g. https://app.example.com/scim/v2); by default\nhttp://ADDR/BASE-PATH."
+                    "usage: scim-example-axum [--listen ADDR] [--base-path PATH] [--public-url URL] [--database URL]\n\n--database is sqlite://PATH (default sqlite://scim.db), postgres://USER:PASS@HOST/DB or memory.\nThe bearer token comes from SCIM_TOKEN, or is generated. --public-url is the Tenant URL\nas the identity provider reaches it (e.g. https://app.example.com/scim/v2); by default\nhttp://ADDR/BASE-PATH."
                 );
                 return Ok(());
             }
@@ -68,10 +70,14 @@ async fn main() -> Result<(), Box<dyn Error>> {
             };
             Arc::new(SqliteStore::connect(&url).await?)
         }
+        url if url.starts_with("postgres:") || url.starts_with("postgresql:") => {
+            Arc::new(PostgresStore::connect(url).await?)
+        }
         other => {
-            return Err(
-                format!("unsupported --database {other:?}: use sqlite://PATH or memory").into(),
-            );
+            return Err(format!(
+                "unsupported --database {other:?}: use sqlite://PATH, postgres://… or memory"
+            )
+            .into());
         }
     };
     let server = ScimServer::builder()
@@ -86,7 +92,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
     println!("SCIM 2.0 service provider listening on http://{addr}");
     println!("Tenant URL:   {public_url}");
     println!("Secret Token: {token}");
-    println!("Store:        {database}");
+    // The URL may carry a password: show where the data lives, not how to log in.
+    let shown = database.rsplit_once('@').map_or(database.as_str(), |(_, at)| at);
+    println!("Store:        {shown}");
 
     axum::serve(listener, scim_example_axum::router(server))
         .with_graceful_shutdown(async {
