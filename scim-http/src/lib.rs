@@ -58,6 +58,15 @@
 //! `examples/actix-server`). A router that strips the mount point (as `nest_service` does)
 //! hands over paths relative to the base path; both forms are served.
 //!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! | --- | --- | --- |
+//! | `memory` | yes | [`InMemoryStore`] |
+//! | `tower` | yes | `ScimServer` as a `tower::Service` over any `http_body::Body` |
+//! | `sqlite` | no | `SqliteStore`: durable, embedded (sqlx; needs Rust 1.94) |
+//! | `postgres` | no | `PostgresStore`: for several replicas on one database (sqlx; needs Rust 1.94) |
+//!
 //! # Links
 //!
 //! Every URL the server writes (`Location`, `meta.location`, `$ref`) starts with the
