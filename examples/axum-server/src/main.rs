@@ -93,7 +93,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
     println!("Tenant URL:   {public_url}");
     println!("Secret Token: {token}");
     // The URL may carry a password: show where the data lives, not how to log in.
-    let shown = database.rsplit_once('@').map_or(database.as_str(), |(_, at)| at);
+    let shown = database
+        .rsplit_once('@')
+        .map_or(database.as_str(), |(_, at)| at);
     println!("Store:        {shown}");
 
     axum::serve(listener, scim_example_axum::router(server))
