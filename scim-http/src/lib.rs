@@ -122,6 +122,8 @@ mod sort;
 #[cfg(feature = "sqlite")]
 mod sql;
 mod store;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod stored;
 
 pub use auth::{
     AuthError, Authenticator, BearerTokens, MIN_SECRET_LEN, NoAuth, Tenant, TokenError,

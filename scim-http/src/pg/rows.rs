@@ -2,9 +2,8 @@
 //! row becomes a resource again with its `meta` and derived attributes.
 
 use std::collections::{BTreeSet, HashSet};
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use scim_core::{DateTime, Resource, ResourceType, ScimError, Uniqueness};
+use scim_core::{Resource, ResourceType};
 use serde_json::{Map, Value};
 use sqlx::{PgConnection, Row as _};
 
@@ -22,108 +21,10 @@ pub(super) fn db(e: sqlx::Error) -> StoreError {
     StoreError::backend(e)
 }
 
-/// The entity tag of a stored version counter.
-pub(super) fn tag(version: i64) -> String {
-    format!("W/\"{version}\"")
-}
-
-/// The current time, as `meta.lastModified` writes it (RFC 7643 §3.1), to the millisecond.
-pub(super) fn now() -> String {
-    let d = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    let secs = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
-    DateTime::from_unix(secs, d.subsec_millis() * 1_000_000).to_string()
-}
-
-/// Whether resources of `ty` have `members` (groups, RFC 7643 §4.2).
-pub(super) fn has_members(ty: &ResourceType) -> bool {
-    ty.schema
-        .attribute("members")
-        .is_some_and(|a| a.multi_valued && a.is_complex())
-}
-
-/// Whether `ty` has the derived, readOnly `groups` attribute (RFC 7643 §4.1.2).
-pub(super) fn has_groups(ty: &ResourceType) -> bool {
-    ty.schema
-        .attribute("groups")
-        .is_some_and(|a| a.mutability == scim_core::Mutability::ReadOnly && a.multi_valued)
-}
-
-/// A unique attribute of a resource type, as the in-memory store indexes them: schema
-/// `uniqueness` other than `none` (RFC 7643 §2.4), plus a group's `displayName` (Entra ID
-/// requires unique group names).
-#[derive(Debug)]
-pub(super) struct Unique {
-    pub(super) attr: String,
-    pub(super) case_exact: bool,
-    /// The column holding the folded value, for `userName` and `displayName`.
-    pub(super) column: Option<&'static str>,
-}
-
-pub(super) fn uniques(ty: &ResourceType) -> Vec<Unique> {
-    ty.schema
-        .attributes
-        .iter()
-        .filter(|attr| {
-            let unique = attr.uniqueness != Uniqueness::None
-                || (attr.name == "displayName" && has_members(ty));
-            unique && !attr.multi_valued && !attr.is_complex()
-        })
-        .map(|attr| Unique {
-            attr: attr.name.clone(),
-            case_exact: attr.case_exact,
-            column: match attr.name.as_str() {
-                "userName" => Some("user_name_lower"),
-                "displayName" => Some("display_name_lower"),
-                _ => None,
-            },
-        })
-        .collect()
-}
-
-/// The uniqueness column of the core attribute `name` of `ty`, if it has one.
-pub(super) fn unique_column(ty: &ResourceType, name: &str) -> Option<&'static str> {
-    uniques(ty)
-        .into_iter()
-        .find(|u| u.attr == name)
-        .and_then(|u| u.column)
-}
-
-/// A value as a uniqueness column holds it.
-pub(super) fn fold(v: &str, case_exact: bool) -> String {
-    if case_exact {
-        v.to_owned()
-    } else {
-        v.to_lowercase()
-    }
-}
-
-/// The values of the indexed columns of a resource.
-#[derive(Debug, Default)]
-pub(super) struct Keys {
-    pub(super) user_name: Option<String>,
-    pub(super) display_name: Option<String>,
-    pub(super) external_id: Option<String>,
-}
-
-pub(super) fn keys(ty: &ResourceType, r: &Resource) -> Keys {
-    let mut k = Keys {
-        external_id: r.external_id().map(str::to_owned),
-        ..Keys::default()
-    };
-    for u in uniques(ty) {
-        let Some(Value::String(v)) = r.get(&u.attr) else {
-            continue;
-        };
-        match u.column {
-            Some("user_name_lower") => k.user_name = Some(fold(v, u.case_exact)),
-            Some("display_name_lower") => k.display_name = Some(fold(v, u.case_exact)),
-            _ => {}
-        }
-    }
-    k
-}
+pub(super) use crate::stored::{
+    Member, fold, has_groups, has_members, keys, members_from, now, split, tag, unique_column,
+    uniques,
+};
 
 /// Fails with [`StoreError::Uniqueness`] when another resource of the type in the tenant has
 /// one of `r`'s unique values (RFC 7643 §2.4). Runs inside the write transaction; a
@@ -214,54 +115,6 @@ pub(super) fn write_error(e: sqlx::Error, ty: &ResourceType, r: &Resource) -> St
         }
     }
     db(e)
-}
-
-/// Drops what is not stored in `data`: `id`, `meta`, derived `User.groups`, and (for groups)
-/// `members`, which are returned.
-pub(super) fn split(ty: &ResourceType, r: &mut Resource) -> Result<Vec<Member>, StoreError> {
-    r.remove("id");
-    r.remove("meta");
-    if has_groups(ty) {
-        r.remove("groups");
-    }
-    if !has_members(ty) {
-        return Ok(Vec::new());
-    }
-    let Some(Value::Array(items)) = r.remove("members") else {
-        return Ok(Vec::new());
-    };
-    members_from(&items)
-}
-
-/// One membership row.
-#[derive(Debug, Clone)]
-pub(super) struct Member {
-    pub(super) id: String,
-    pub(super) ty: Option<String>,
-    pub(super) display: Option<String>,
-}
-
-/// The rows of member values (`{"value", "type"?, "display"?}`), duplicates dropped.
-pub(super) fn members_from(items: &[Value]) -> Result<Vec<Member>, StoreError> {
-    let mut seen = HashSet::new();
-    let mut out = Vec::with_capacity(items.len());
-    for item in items {
-        let Some(id) = item.get("value").and_then(Value::as_str) else {
-            return Err(ScimError::invalid_value("every member needs a \"value\" (an id)").into());
-        };
-        if !seen.insert(id) {
-            continue;
-        }
-        out.push(Member {
-            id: id.to_owned(),
-            ty: item.get("type").and_then(Value::as_str).map(str::to_owned),
-            display: item
-                .get("display")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-        });
-    }
-    Ok(out)
 }
 
 /// Locks the rows of the members being added (`FOR KEY SHARE`, until the transaction ends),
