@@ -134,15 +134,15 @@ pub use memory::InMemoryStore;
 pub use password::{Argon2Hasher, PasswordHasher};
 #[cfg(feature = "postgres")]
 pub use pg::PostgresStore;
-pub use precondition::Precondition;
+pub use precondition::{Precondition, entity_tag};
 pub use response::SCIM_JSON;
 pub use server::{BuildError, Limits, MeResolver, ScimServer, ScimServerBuilder};
 pub use sort::SortKey;
 #[cfg(feature = "sqlite")]
 pub use sql::SqliteStore;
 pub use store::{
-    ListQuery, PATCH_RETRIES, Page, PatchResult, ResourceStore, SortSpec, StoreError,
-    TRANSIENT_RETRIES, read_check_write,
+    ListQuery, MemberDiff, PATCH_RETRIES, Page, PatchResult, Replacement, ResourceStore,
+    SecretChange, SortSpec, StoreError, TRANSIENT_RETRIES, read_check_write,
 };
 
 // What a host needs from the other crates, so that it depends on `scim-http` alone.

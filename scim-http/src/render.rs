@@ -11,6 +11,8 @@ use scim_core::{Projection, Registry, Resource, ResourceType};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Map, Value};
 
+use crate::precondition::entity_tag;
+
 /// The reference attributes of every served resource type, found once from the schemas.
 #[derive(Debug, Default)]
 pub(crate) struct Links {
@@ -116,7 +118,10 @@ impl<'a> Renderer<'a> {
     ) -> Rendered<'a> {
         let location = self.location(ty, resource.id().unwrap_or_default());
         let links = self.links.of(ty);
+        // Before the projection: the tag is the resource's, whatever the client selects.
+        let version = entity_tag(&resource);
         Rendered {
+            version,
             resource: projection.apply_owned(ty, resource),
             location,
             resource_type: links.map_or("", |l| l.name.as_str()),
@@ -130,6 +135,8 @@ impl<'a> Renderer<'a> {
 #[derive(Debug)]
 pub(crate) struct Rendered<'a> {
     resource: Resource,
+    /// The entity tag ([`entity_tag`]): `meta.version` and `ETag`.
+    version: Option<String>,
     location: String,
     resource_type: &'a str,
     refs: &'a [RefAttr],
@@ -139,7 +146,7 @@ pub(crate) struct Rendered<'a> {
 impl Rendered<'_> {
     /// The resource's `meta.version`, the response's `ETag`.
     pub(crate) fn version(&self) -> Option<&str> {
-        self.resource.version()
+        self.version.as_deref()
     }
 
     /// The resource's URL.
@@ -160,6 +167,7 @@ impl Serialize for Rendered<'_> {
                         meta,
                         location: &self.location,
                         resource_type: self.resource_type,
+                        version: self.version.as_deref(),
                     },
                 )?,
                 Value::Object(ext) if self.refs.iter().any(|r| r.ext.as_ref() == Some(k)) => out
@@ -271,14 +279,17 @@ struct MetaView<'a> {
     meta: &'a Map<String, Value>,
     location: &'a str,
     resource_type: &'a str,
+    version: Option<&'a str>,
 }
 
 impl Serialize for MetaView<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut out = s.serialize_map(None)?;
         for (k, v) in self.meta {
-            if k != "location" {
-                out.serialize_entry(k, v)?;
+            match (k.as_str(), self.version) {
+                ("location", _) => {}
+                ("version", Some(tag)) => out.serialize_entry(k, tag)?,
+                _ => out.serialize_entry(k, v)?,
             }
         }
         if !self.meta.contains_key("resourceType") && !self.resource_type.is_empty() {

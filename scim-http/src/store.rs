@@ -37,16 +37,18 @@
 //! - **Backend errors** go in [`StoreError::Backend`]: the server logs them and answers 500
 //!   with a generic detail, never the backend's message.
 
+use std::collections::HashSet;
 use std::error::Error as StdError;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use scim_core::message::SortOrder;
-use scim_core::{Resource, ScimError};
+use scim_core::{Resource, ResourceType, ScimError};
 use scim_filter::{AttrPath, Filter};
+use serde_json::Value;
 
 use crate::context::RequestContext;
-use crate::precondition::Precondition;
+use crate::precondition::{Precondition, entity_tag};
 
 /// What a host application implements over its own storage. Dyn-compatible: the server holds
 /// an `Arc<dyn ResourceStore>`.
@@ -72,14 +74,15 @@ pub trait ResourceStore: Send + Sync + 'static {
     /// One page of the resources matching `query` (filter, sort, paging), and the total count.
     async fn list(&self, ctx: &RequestContext, query: &ListQuery) -> Result<Page, StoreError>;
 
-    /// Replaces the resource `id` with `resource` (validated and canonical, readOnly
-    /// attributes carried over from the stored one), if `expected` holds. Returns the stored
-    /// resource with its new version.
+    /// Replaces the resource `id` with `replacement.resource` (validated and canonical,
+    /// readOnly attributes carried over from the stored one), if `expected` holds, keeping or
+    /// setting the stored secret as [`Replacement::password`] says and (for groups) applying
+    /// [`Replacement::members`]. Returns the stored resource with its new version.
     async fn replace(
         &self,
         ctx: &RequestContext,
         id: &str,
-        resource: Resource,
+        replacement: Replacement,
         expected: Precondition<'_>,
     ) -> Result<Resource, StoreError>;
 
@@ -112,9 +115,11 @@ pub trait ResourceStore: Send + Sync + 'static {
 }
 
 /// The read-check-write cycle of PUT and of the default PATCH: reads the resource `id`,
-/// checks `expected` against its version, computes the new resource with `change` (`None`:
-/// nothing changes, nothing is written, the version stays), and writes it back with
-/// [`ResourceStore::replace`] guarded by the version it read (compare and swap).
+/// checks `expected` (the client's `If-Match`) against its [`entity_tag`], computes the new
+/// resource with `change` (`None`: nothing changes, nothing is written, the version stays),
+/// and writes it back with [`ResourceStore::replace`] guarded by the version it read (compare
+/// and swap), as a [`Replacement::between`] the two: the secret kept unless a new one was
+/// sent, and a group's member diff.
 ///
 /// When a concurrent writer got in between and the client sent no `If-Match`, the cycle runs
 /// again, up to [`PATCH_RETRIES`] times; with an `If-Match`, the mismatch is a 412.
@@ -136,7 +141,7 @@ where
             .get(ctx, id)
             .await?
             .ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
-        if !expected.matches(current.version()) {
+        if !expected.matches(entity_tag(&current).as_deref()) {
             return Err(StoreError::VersionMismatch);
         }
         let Some(new) = change(&current)? else {
@@ -147,9 +152,10 @@ where
         };
         let read = match current.version() {
             Some(v) => Precondition::Version(v),
-            None => expected,
+            None => Precondition::Any,
         };
-        match store.replace(ctx, id, new, read).await {
+        let replacement = Replacement::between(ctx.resource_type(), &current, new);
+        match store.replace(ctx, id, replacement, read).await {
             Ok(resource) => {
                 return Ok(PatchResult {
                     resource,
@@ -186,10 +192,10 @@ impl<T: ResourceStore + ?Sized> ResourceStore for Arc<T> {
         &self,
         ctx: &RequestContext,
         id: &str,
-        resource: Resource,
+        replacement: Replacement,
         expected: Precondition<'_>,
     ) -> Result<Resource, StoreError> {
-        (**self).replace(ctx, id, resource, expected).await
+        (**self).replace(ctx, id, replacement, expected).await
     }
     async fn delete(
         &self,
@@ -217,6 +223,164 @@ pub struct PatchResult {
     pub resource: Resource,
     /// Whether anything changed (when not, the version is unchanged).
     pub changed: bool,
+}
+
+/// What [`ResourceStore::replace`] writes: the new resource, and explicitly what happens to
+/// the stored secret and (for groups) to the membership rows.
+///
+/// The server builds it with [`Replacement::between`] from the resource it read and the one
+/// it computed, so a store never needs a stored secret handed back, and never rewrites a large
+/// group to change a few members. A host calling `replace` itself can convert a bare
+/// [`Resource`] (`Replacement::from`): its `password`, if any, is set; otherwise the stored
+/// one is kept; the store works out the member diff itself.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Replacement {
+    /// The whole new resource, validated and canonical, without `password` (see
+    /// [`Replacement::password`]). For groups it lists every member (their `value`s).
+    pub resource: Resource,
+    /// What to do with the stored `password` (RFC 7643 §4.1.1, writeOnly).
+    pub password: SecretChange,
+    /// For groups: the members added and removed relative to the version the server read
+    /// (the one [`ResourceStore::replace`] is guarded with), so a store can write just those
+    /// rows. `None`: the store diffs `resource`'s `members` against what it holds.
+    pub members: Option<MemberDiff>,
+}
+
+/// What a write does to a stored secret (`password`). The server never hands a store a
+/// stored secret back: a PUT or PATCH that does not send one says [`SecretChange::Keep`].
+#[derive(Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SecretChange {
+    /// Keep whatever is stored (or nothing, when nothing is).
+    #[default]
+    Keep,
+    /// Store this value: already hashed by the server's [`PasswordHasher`](crate::PasswordHasher).
+    Set(String),
+    /// Remove the stored secret (a PATCH `remove` of `password`).
+    Remove,
+}
+
+impl std::fmt::Debug for SecretChange {
+    /// Never prints the (hashed) secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SecretChange::Keep => "Keep",
+            SecretChange::Set(_) => "Set(..)",
+            SecretChange::Remove => "Remove",
+        })
+    }
+}
+
+/// The membership change of a group replacement (RFC 7644 §3.5.1 on a Group): members to
+/// add (each `{"value": id, …}` as sent) and ids to remove.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct MemberDiff {
+    /// The members not in the version read, as the new resource lists them.
+    pub added: Vec<Value>,
+    /// The ids of members the new resource no longer lists.
+    pub removed: Vec<String>,
+}
+
+impl MemberDiff {
+    /// Whether nothing changes.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty()
+    }
+}
+
+impl Replacement {
+    /// The replacement of `current` (as the store returned it) by `new` (as the server
+    /// computed it): `password` taken out of `new` and compared with `current`'s (equal or
+    /// absent from both: [`SecretChange::Keep`]; different: [`SecretChange::Set`]; only in
+    /// `current`: [`SecretChange::Remove`]), and for a type with `members`, the diff of the
+    /// member ids.
+    pub fn between(ty: &ResourceType, current: &Resource, mut new: Resource) -> Self {
+        let password = match (new.remove("password"), current.get("password")) {
+            (Some(Value::String(p)), stored) if stored != Some(&Value::String(p.clone())) => {
+                SecretChange::Set(p)
+            }
+            (None, Some(_)) => SecretChange::Remove,
+            _ => SecretChange::Keep,
+        };
+        let members = has_members(ty).then(|| member_diff(current, &new));
+        Replacement {
+            resource: new,
+            password,
+            members,
+        }
+    }
+}
+
+impl From<Resource> for Replacement {
+    /// `password` in the resource is set; without one the stored secret is kept; the store
+    /// diffs the members itself.
+    fn from(mut resource: Resource) -> Self {
+        let password = match resource.remove("password") {
+            Some(Value::String(p)) => SecretChange::Set(p),
+            _ => SecretChange::Keep,
+        };
+        Replacement {
+            resource,
+            password,
+            members: None,
+        }
+    }
+}
+
+/// Whether resources of `ty` have group-like `members` (RFC 7643 §4.2).
+pub(crate) fn has_members(ty: &ResourceType) -> bool {
+    ty.schema
+        .attribute("members")
+        .is_some_and(|a| a.multi_valued && a.is_complex())
+}
+
+/// The `value`s of a resource's `members`, in order.
+pub(crate) fn member_ids(r: &Resource) -> impl Iterator<Item = &str> {
+    r.get("members")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.get("value")?.as_str())
+}
+
+/// The 400 for a member naming no resource of the tenant (RFC 7643 §4.2: a member is a
+/// User or Group of the service provider).
+pub(crate) fn unknown_member(id: &str) -> StoreError {
+    ScimError::invalid_value(format!(
+        "members: {id:?} is not the id of a User or Group of this tenant"
+    ))
+    .into()
+}
+
+/// What a group shows as the `display` of a member (RFC 7643 §4.2): the member's
+/// `displayName`, or a User's `userName` when it has none.
+pub(crate) fn member_display(r: &Resource) -> Option<&Value> {
+    r.get("displayName").or_else(|| r.get("userName"))
+}
+
+fn member_diff(current: &Resource, new: &Resource) -> MemberDiff {
+    let old: HashSet<&str> = member_ids(current).collect();
+    let kept: HashSet<&str> = member_ids(new).collect();
+    let mut seen = HashSet::new();
+    let added = new
+        .get("members")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|m| {
+            m.get("value")
+                .and_then(Value::as_str)
+                .is_some_and(|id| !old.contains(id) && seen.insert(id))
+        })
+        .cloned()
+        .collect();
+    let removed = member_ids(current)
+        .filter(|id| !kept.contains(id))
+        .map(str::to_owned)
+        .collect();
+    MemberDiff { added, removed }
 }
 
 /// A list query, resolved against the resource type (RFC 7644 §3.4.2).

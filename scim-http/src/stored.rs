@@ -130,15 +130,46 @@ pub(crate) fn split(ty: &ResourceType, r: &mut Resource) -> Result<Vec<Member>, 
     members_from(&items)
 }
 
-/// One membership row.
+/// One membership row: the member's id and (once resolved) its resource type.
 #[derive(Debug, Clone)]
 pub(crate) struct Member {
     pub(crate) id: String,
     pub(crate) ty: Option<String>,
-    pub(crate) display: Option<String>,
 }
 
-/// The rows of member values (`{"value", "type"?, "display"?}`), duplicates dropped.
+use crate::store::SecretChange;
+pub(crate) use crate::store::unknown_member;
+
+/// Applies a replacement's [`SecretChange`] to the resource to write: a new secret set, the
+/// stored one (from `stored`, the row's data) kept, or none.
+pub(crate) fn keep_secret(
+    resource: &mut Resource,
+    change: SecretChange,
+    stored: &serde_json::Map<String, Value>,
+) {
+    match change {
+        SecretChange::Set(p) => {
+            resource.insert("password", Value::String(p));
+        }
+        SecretChange::Keep => {
+            if let Some(p) = stored.get("password") {
+                resource.insert("password", p.clone());
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether a write changes the name groups show for the resource (`members[].display`:
+/// `displayName`, or `userName` without one).
+pub(crate) fn renames(old: &serde_json::Map<String, Value>, new: &Resource) -> bool {
+    let name = |m: &serde_json::Map<String, Value>| {
+        m.get("displayName").or_else(|| m.get("userName")).cloned()
+    };
+    name(old) != name(new.as_map())
+}
+
+/// The rows of member values (`{"value", …}`: only the id is kept), duplicates dropped.
 pub(crate) fn members_from(items: &[Value]) -> Result<Vec<Member>, StoreError> {
     let mut seen = HashSet::new();
     let mut out = Vec::with_capacity(items.len());
@@ -151,11 +182,7 @@ pub(crate) fn members_from(items: &[Value]) -> Result<Vec<Member>, StoreError> {
         }
         out.push(Member {
             id: id.to_owned(),
-            ty: item.get("type").and_then(Value::as_str).map(str::to_owned),
-            display: item
-                .get("display")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
+            ty: None,
         });
     }
     Ok(out)

@@ -151,7 +151,7 @@ impl ResourceStore for Counting {
         &self,
         ctx: &RequestContext,
         id: &str,
-        r: Resource,
+        r: scim_http::Replacement,
         expected: Precondition<'_>,
     ) -> Result<Resource, StoreError> {
         self.inner.replace(ctx, id, r, expected).await

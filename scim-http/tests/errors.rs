@@ -347,7 +347,7 @@ impl ResourceStore for DownStore {
         &self,
         _: &RequestContext,
         _: &str,
-        _: Resource,
+        _: scim_http::Replacement,
         _: Precondition<'_>,
     ) -> Result<Resource, StoreError> {
         Err(down())

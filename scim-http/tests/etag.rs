@@ -348,7 +348,7 @@ impl scim_http::ResourceStore for Recording {
         &self,
         ctx: &scim_http::RequestContext,
         id: &str,
-        r: scim_core::Resource,
+        r: scim_http::Replacement,
         expected: scim_http::Precondition<'_>,
     ) -> Result<scim_core::Resource, scim_http::StoreError> {
         self.record(expected);

@@ -54,7 +54,7 @@ impl ResourceStore for Flaky {
         &self,
         ctx: &RequestContext,
         id: &str,
-        r: Resource,
+        r: scim_http::Replacement,
         expected: Precondition<'_>,
     ) -> Result<Resource, StoreError> {
         self.conflict()?;

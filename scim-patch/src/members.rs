@@ -146,4 +146,56 @@ impl<'t> Patch<'t> {
             },
         })
     }
+
+    /// Every id this patch may write into the `value` of the member-like attribute at `path`
+    /// (canonical, e.g. `"members"`): the `value`s of added and replacing members, and values
+    /// written to `members[…].value` or `members.value`. A superset of the ids a successful
+    /// application adds, so a store can check that they name existing resources (RFC 7643
+    /// §4.2: a member is a User or Group of the service provider) before it applies anything.
+    ///
+    /// ```
+    /// use scim_core::{ResourceType, message::PatchRequest};
+    /// use scim_patch::{Patch, PatchOptions};
+    /// use serde_json::json;
+    ///
+    /// let groups = ResourceType::group();
+    /// let req: PatchRequest = serde_json::from_value(json!({"Operations": [
+    ///     {"op": "add", "path": "members", "value": [{"value": "u1"}, {"value": "u2"}]},
+    ///     {"op": "remove", "path": "members[value eq \"u3\"]"},
+    ///     {"op": "replace", "value": {"members": [{"value": "u4"}]}}
+    /// ]}))?;
+    /// let patch = Patch::parse(&req, &groups, &PatchOptions::default())?;
+    /// assert_eq!(patch.written_ids("members"), ["u1", "u2", "u4"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn written_ids(&self, path: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        for step in &self.steps {
+            let (slot, sub) = match &step.target {
+                Target::Attr { slot, sub } => (slot, *sub),
+                Target::Filtered(f) => (&f.slot, f.sub),
+                _ => continue,
+            };
+            if slot.canonical() != path {
+                continue;
+            }
+            let value = match &step.action {
+                Action::Add(v) | Action::Replace(v) => v,
+                Action::Remove | Action::RemoveValues(_) => continue,
+            };
+            match sub {
+                Some(s) if s.name.eq_ignore_ascii_case("value") => {
+                    if let Some(id) = value.as_str() {
+                        out.push(id);
+                    }
+                }
+                Some(_) => {}
+                None => match value {
+                    Value::Array(items) => out.extend(items.iter().filter_map(key_of)),
+                    v => out.extend(key_of(v)),
+                },
+            }
+        }
+        out
+    }
 }

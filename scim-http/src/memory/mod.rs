@@ -32,7 +32,11 @@ use self::meta::{new_id, new_meta, touch};
 use self::tenant::TenantData;
 use crate::context::RequestContext;
 use crate::precondition::Precondition;
-use crate::store::{ListQuery, Page, PatchResult, ResourceStore, StoreError};
+use crate::store::{
+    ListQuery, Page, PatchResult, Replacement, ResourceStore, SecretChange, StoreError,
+    has_members, member_ids,
+};
+use serde_json::Value;
 
 /// An in-memory [`ResourceStore`] for every resource type: for tests, demos, and apps whose
 /// directory fits in memory. See the module docs for its indexes and guarantees.
@@ -133,6 +137,7 @@ impl ResourceStore for InMemoryStore {
             strip_derived(&ty, &mut resource);
             resource.set_id(id.clone());
             data.collection(&ty).check_unique(&resource, None)?;
+            data.check_members(member_ids(&resource))?;
             let seq = data.next_seq();
             resource.insert("meta", new_meta(&ty, None, seq));
             data.insert(&ty, &id, resource, seq);
@@ -157,17 +162,31 @@ impl ResourceStore for InMemoryStore {
         &self,
         ctx: &RequestContext,
         id: &str,
-        mut resource: Resource,
+        replacement: Replacement,
         expected: Precondition<'_>,
     ) -> Result<Resource, StoreError> {
         let ty = ctx.resource_type().clone();
+        let Replacement {
+            mut resource,
+            password,
+            ..
+        } = replacement;
         self.write(ctx, |data| {
             let coll = data.collection(&ty);
             // A cheap copy: resources are shared copy-on-write.
             let old = coll.entry_if(id, expected)?.resource.clone();
             strip_derived(&ty, &mut resource);
             resource.set_id(id);
+            match password {
+                SecretChange::Set(p) => resource.insert("password", Value::String(p)),
+                SecretChange::Keep => match old.get("password") {
+                    Some(p) => resource.insert("password", p.clone()),
+                    None => None,
+                },
+                _ => None,
+            };
             coll.check_unique(&resource, Some(id))?;
+            data.check_members(member_ids(&resource))?;
             let created = old.get("meta").and_then(|m| m.get("created")).cloned();
             let seq = data.next_seq();
             resource.insert("meta", new_meta(&ty, created, seq));
@@ -210,6 +229,11 @@ impl ResourceStore for InMemoryStore {
                 let targets = patch.targets();
                 coll.unique.iter().any(|u| targets.contains(&u.attr))
             };
+            coll.entry_if(id, expected)?;
+            if has_members(&ty) {
+                data.check_members(patch.written_ids("members"))?;
+            }
+            let coll = data.collection(&ty);
             let entry = coll.entry_if(id, expected)?;
             let changed = if touches_unique {
                 let old = entry.resource.clone();
@@ -249,15 +273,16 @@ impl ResourceStore for InMemoryStore {
                     if let Some(delta) = outcome.members() {
                         for m in delta.removed_ids() {
                             data.unlink(m, id);
-                            data.touch_entity(m, seq);
                         }
                         for m in delta.added_ids() {
                             data.groups_of
                                 .entry(m.to_owned())
                                 .or_default()
                                 .insert(id.to_owned());
-                            data.touch_entity(m, seq);
                         }
+                    }
+                    if outcome.is_modified("displayName") || outcome.is_modified("userName") {
+                        data.renamed(id);
                     }
                 }
                 outcome.changed()

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 use super::collection::{Collection, Entry, has_members};
 use super::meta::touch;
+use crate::store::{StoreError, member_display, unknown_member};
 
 #[derive(Debug, Default)]
 pub(super) struct TenantData {
@@ -36,10 +37,9 @@ impl TenantData {
 
     /// Stores a new resource (id and meta set) and links its members.
     pub(super) fn insert(&mut self, ty: &ResourceType, id: &str, mut resource: Resource, seq: u64) {
-        self.type_members(&mut resource);
+        bare_members(&mut resource);
         let members = has_members(ty).then(|| Box::new(ValueIndex::new(&resource, "members")));
         for member in member_ids(&resource) {
-            self.touch_entity(&member, seq);
             self.groups_of
                 .entry(member)
                 .or_default()
@@ -58,7 +58,9 @@ impl TenantData {
         );
     }
 
-    /// Replaces a stored resource, keeping indexes and memberships in step.
+    /// Replaces a stored resource, keeping indexes and memberships in step. Only the
+    /// resource's own version changes (set by the caller), and those of the groups listing
+    /// it when its name changes (their members' `display`, see [`TenantData::renamed`]).
     pub(super) fn commit(
         &mut self,
         ty: &ResourceType,
@@ -66,27 +68,19 @@ impl TenantData {
         old: &Resource,
         mut new: Resource,
     ) {
-        self.type_members(&mut new);
+        bare_members(&mut new);
         let new_members = has_members(ty).then(|| Box::new(ValueIndex::new(&new, "members")));
         let new_ids: HashSet<String> = member_ids(&new).into_iter().collect();
-        let renamed = old.get("displayName") != new.get("displayName");
-        let seq = self.seq;
         for m in member_ids(old) {
             if !new_ids.contains(&m) {
                 self.unlink(&m, id);
-                self.touch_entity(&m, seq);
             }
         }
         for m in new_ids {
-            let added = self
-                .groups_of
-                .entry(m.clone())
-                .or_default()
-                .insert(id.to_owned());
-            if added || renamed {
-                // The member's derived `groups` changed: so does its version.
-                self.touch_entity(&m, seq);
-            }
+            self.groups_of.entry(m).or_default().insert(id.to_owned());
+        }
+        if member_display(old) != member_display(&new) {
+            self.renamed(id);
         }
         let coll = self.collection(ty);
         coll.unindex(id, old);
@@ -97,20 +91,42 @@ impl TenantData {
         }
     }
 
-    /// Removes the resource `id` of `ty`: a deleted group leaves its members' `groups`, a
-    /// deleted member leaves every group (both change the others' versions).
+    /// The resource `id` changed the name its groups show (`members[].display`): each group
+    /// listing it gets a new version, so that its entity tag changes with its representation.
+    /// (The reverse is not needed: a renamed group changes its members' `groups`, which the
+    /// entity tag covers with a digest, see `precondition`.)
+    pub(super) fn renamed(&mut self, id: &str) {
+        let Some(groups) = self.groups_of.get(id).cloned() else {
+            return;
+        };
+        let seq = self.next_seq();
+        for gid in &groups {
+            self.touch_entity(gid, seq);
+        }
+    }
+
+    /// Fails with 400 `invalidValue` naming the first id that is no resource of this tenant
+    /// (RFC 7643 §4.2: a member is a User or Group of the service provider).
+    pub(super) fn check_members<'a>(
+        &self,
+        ids: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), StoreError> {
+        match ids.into_iter().find(|id| self.find(id).is_none()) {
+            Some(id) => Err(unknown_member(id)),
+            None => Ok(()),
+        }
+    }
+
+    /// Removes the resource `id` of `ty`: a deleted group leaves its members' `groups` (their
+    /// entity tags change through the digest), a deleted member leaves every group (whose
+    /// versions change).
     pub(super) fn remove(&mut self, ty: &ResourceType, id: &str) -> Option<Entry> {
         let coll = self.collection(ty);
         let entry = coll.by_id.remove(id)?;
         coll.order.remove(&entry.seq);
         coll.unindex(id, &entry.resource);
-        let members = member_ids(&entry.resource);
-        if !members.is_empty() {
-            let seq = self.next_seq();
-            for m in members {
-                self.unlink(&m, id);
-                self.touch_entity(&m, seq);
-            }
+        for m in member_ids(&entry.resource) {
+            self.unlink(&m, id);
         }
         if let Some(groups) = self.groups_of.remove(id) {
             let seq = self.next_seq();
@@ -177,8 +193,33 @@ impl TenantData {
                 r.insert("groups", Value::Array(groups));
             }
         }
+        if let Some(members) = e.members.as_ref().and(e.resource.get("members")) {
+            r.insert("members", self.derive_members(members));
+        }
         self.derive_manager(ty, &mut r);
         r
+    }
+
+    /// A group's `members` as read: each `value` with the `type` and `display` of the resource
+    /// it names, derived here, never as a client asserted them (RFC 7643 §4.2).
+    fn derive_members(&self, stored: &Value) -> Value {
+        let items = stored.as_array().map_or(&[][..], Vec::as_slice);
+        let derived = items
+            .iter()
+            .filter_map(|m| m.get("value")?.as_str())
+            .map(|id| {
+                let mut m = Map::new();
+                m.insert("value".into(), Value::String(id.to_owned()));
+                if let Some((type_name, e)) = self.find_typed(id) {
+                    m.insert("type".into(), Value::String(type_name.to_owned()));
+                    if let Some(d) = member_display(&e.resource) {
+                        m.insert("display".into(), d.clone());
+                    }
+                }
+                Value::Object(m)
+            })
+            .collect();
+        Value::Array(derived)
     }
 
     /// The enterprise `manager` (RFC 7643 §4.3) is stored as `{"value": id}`; on read it gets
@@ -218,41 +259,27 @@ impl TenantData {
 
     /// The entry `id` of any resource type.
     fn find(&self, id: &str) -> Option<&Entry> {
-        self.collections.values().find_map(|c| c.by_id.get(id))
+        self.find_typed(id).map(|(_, e)| e)
     }
 
-    /// Sets the `type` of members that lack one to the resource type of the member found
-    /// (RFC 7643 §4.2), so the server can write their `$ref`.
-    fn type_members(&self, r: &mut Resource) {
-        let untyped = |items: &Vec<Value>| {
-            items
-                .iter()
-                .any(|m| m.get("type").is_none() && m.get("value").is_some())
-        };
-        if !r
-            .get("members")
-            .and_then(Value::as_array)
-            .is_some_and(untyped)
+    /// The entry `id` of any resource type, with the type's name.
+    fn find_typed(&self, id: &str) -> Option<(&str, &Entry)> {
+        self.collections
+            .values()
+            .find_map(|c| Some((c.type_name.as_str(), c.by_id.get(id)?)))
+    }
+}
+
+/// Reduces stored members to their `value`: `type`, `display` and `$ref` are derived on read.
+fn bare_members(r: &mut Resource) {
+    let Some(Value::Array(items)) = r.get_mut("members") else {
+        return;
+    };
+    for item in items.iter_mut() {
+        if let Value::Object(m) = item
+            && m.len() > 1
         {
-            return;
-        }
-        let Some(Value::Array(items)) = r.get_mut("members") else {
-            return;
-        };
-        for item in items.iter_mut() {
-            let Value::Object(m) = item else { continue };
-            if m.contains_key("type") {
-                continue;
-            }
-            let ty = m.get("value").and_then(Value::as_str).and_then(|id| {
-                self.collections
-                    .values()
-                    .find(|c| c.by_id.contains_key(id))
-                    .map(|c| c.type_name.clone())
-            });
-            if let Some(t) = ty {
-                m.insert("type".into(), Value::String(t));
-            }
+            m.retain(|k, _| k == "value");
         }
     }
 }

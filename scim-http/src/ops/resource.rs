@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::context::RequestContext;
 use crate::password::{hash_patch, hash_resource};
-use crate::precondition::{Precondition, not_modified};
+use crate::precondition::{Precondition, entity_tag, not_modified};
 use crate::request::Exchange;
 use crate::response::Reply;
 use crate::store::{PatchResult, StoreError, read_check_write, retrying};
@@ -45,8 +45,9 @@ pub(super) async fn get<'a>(
         .await
         .map_err(StoreError::into_scim)?
         .ok_or_else(|| not_found(ty, id))?;
-    if not_modified(x.headers, resource.version()) {
-        return Ok(Reply::NotModified(resource.version().map(str::to_owned)));
+    let tag = entity_tag(&resource);
+    if not_modified(x.headers, tag.as_deref()) {
+        return Ok(Reply::NotModified(tag));
     }
     Ok(Reply::Resource {
         status: StatusCode::OK,
@@ -114,9 +115,7 @@ pub(super) async fn patch<'a>(
         .await
         .map_err(|e| missing(e, ty, id))?;
     if no_content {
-        return Ok(Reply::NoContent(
-            result.resource.version().map(str::to_owned),
-        ));
+        return Ok(Reply::NoContent(entity_tag(&result.resource)));
     }
     Ok(Reply::Resource {
         status: StatusCode::OK,
@@ -142,8 +141,8 @@ pub(super) async fn delete<'a>(
 
 /// The one version a store must find, from the client's `If-Match` (RFC 7644 §3.14): `None`
 /// without one (or with `*`); with a list of entity tags, the server reads the resource and
-/// checks the list itself (412 when no tag matches), so a store compares with a single
-/// version, e.g. in `UPDATE … WHERE version = $n`.
+/// checks the list against its [`entity_tag`] itself (412 when no tag matches), so a store
+/// compares with a single version of its own, e.g. in `UPDATE … WHERE version = $n`.
 async fn expected_version(
     x: &Exchange<'_>,
     ctx: &RequestContext,
@@ -157,11 +156,10 @@ async fn expected_version(
         .await
         .map_err(StoreError::into_scim)?
         .ok_or_else(|| not_found(ty, id))?;
-    let version = current.version().map(str::to_owned);
-    if !Precondition::Version(tags).matches(version.as_deref()) {
+    if !Precondition::Version(tags).matches(entity_tag(&current).as_deref()) {
         return Err(StoreError::VersionMismatch.into_scim());
     }
-    Ok(version)
+    Ok(current.version().map(str::to_owned))
 }
 
 /// A store error, with "not found" naming the resource type.

@@ -22,8 +22,8 @@ pub(super) fn db(e: sqlx::Error) -> StoreError {
 }
 
 pub(super) use crate::stored::{
-    Member, fold, has_groups, has_members, keys, members_from, now, split, tag, unique_column,
-    uniques,
+    Member, fold, has_groups, has_members, keep_secret, keys, members_from, now, renames, split,
+    tag, unique_column, uniques, unknown_member,
 };
 
 /// Fails with [`StoreError::Uniqueness`] when another resource of the type in the tenant has
@@ -118,14 +118,15 @@ pub(super) fn write_error(e: sqlx::Error, ty: &ResourceType, r: &Resource) -> St
 }
 
 /// Locks the rows of the members being added (`FOR KEY SHARE`, until the transaction ends),
-/// and fills the `type` of members that lack one with the resource type of the member found
-/// in the tenant (RFC 7643 §4.2), so that the server can write their `$ref`.
+/// and sets each member's `type` to the resource type of the resource it names in the
+/// tenant; 400 `invalidValue` naming the first id that names none (RFC 7643 §4.2: a member
+/// is a User or Group of the service provider). What the client said the type was is ignored.
 ///
 /// The lock orders a membership insert and a concurrent delete of the member: a delete that
 /// locked the member first has committed before the member is looked up here (the member is
-/// then unknown, as if added after the delete); otherwise the delete waits for this
-/// transaction and then removes the new membership row with the member's others.
-async fn type_members(
+/// then unknown: 400); otherwise the delete waits for this transaction and then removes the
+/// new membership row with the member's others.
+async fn resolve_members(
     conn: &mut PgConnection,
     tenant: &str,
     members: &mut [Member],
@@ -149,32 +150,36 @@ async fn type_members(
         let ty: String = row.try_get("type").map_err(db)?;
         types.entry(id).or_insert(ty);
     }
-    for m in members.iter_mut().filter(|m| m.ty.is_none()) {
-        m.ty = types.get(&m.id).cloned();
+    for m in members.iter_mut() {
+        m.ty = Some(
+            types
+                .get(&m.id)
+                .cloned()
+                .ok_or_else(|| unknown_member(&m.id))?,
+        );
     }
     Ok(())
 }
 
 /// Inserts membership rows (members already present are skipped: RFC 7644 §3.5.2.1); returns
-/// the ids added.
+/// the ids added. Every member must name a resource of the tenant.
 pub(super) async fn add_members(
     conn: &mut PgConnection,
     tenant: &str,
     group: &str,
     mut members: Vec<Member>,
 ) -> Result<Vec<String>, StoreError> {
-    type_members(conn, tenant, &mut members).await?;
+    resolve_members(conn, tenant, &mut members).await?;
     let mut added = Vec::new();
     for m in members {
         let done = sqlx::query(
-            "INSERT INTO members (tenant, group_id, member_id, member_type, display) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant, group_id, member_id) DO NOTHING",
+            "INSERT INTO members (tenant, group_id, member_id, member_type) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (tenant, group_id, member_id) DO NOTHING",
         )
         .bind(tenant)
         .bind(group)
         .bind(&m.id)
         .bind(&m.ty)
-        .bind(&m.display)
         .execute(&mut *conn)
         .await
         .map_err(db)?;
@@ -226,14 +231,13 @@ pub(super) async fn member_ids(
     .map_err(db)
 }
 
-/// Makes a group's members exactly `members` (PUT, or a PATCH `replace` of `members`):
-/// removed rows deleted, new ones inserted, kept ones updated. Returns the ids added and
-/// removed.
+/// Makes a group's members exactly `members` (PUT without a diff, or a PATCH `replace` of
+/// `members`): removed rows deleted, new ones inserted. Returns the ids added and removed.
 pub(super) async fn set_members(
     conn: &mut PgConnection,
     tenant: &str,
     group: &str,
-    mut members: Vec<Member>,
+    members: Vec<Member>,
 ) -> Result<(Vec<String>, Vec<String>), StoreError> {
     let old = member_ids(conn, tenant, group).await?;
     let new_ids: HashSet<&str> = members.iter().map(|m| m.id.as_str()).collect();
@@ -242,33 +246,19 @@ pub(super) async fn set_members(
         .filter(|id| !new_ids.contains(id.as_str()))
         .cloned()
         .collect();
-    let removed = remove_members(conn, tenant, group, &gone).await?;
-    type_members(conn, tenant, &mut members).await?;
     let old: HashSet<String> = old.into_iter().collect();
-    let mut added = Vec::new();
-    for m in members {
-        sqlx::query(
-            "INSERT INTO members (tenant, group_id, member_id, member_type, display) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant, group_id, member_id) \
-             DO UPDATE SET member_type = excluded.member_type, display = excluded.display",
-        )
-        .bind(tenant)
-        .bind(group)
-        .bind(&m.id)
-        .bind(&m.ty)
-        .bind(&m.display)
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
-        if !old.contains(&m.id) {
-            added.push(m.id);
-        }
-    }
+    let fresh = members
+        .into_iter()
+        .filter(|m| !old.contains(&m.id))
+        .collect();
+    let removed = remove_members(conn, tenant, group, &gone).await?;
+    let added = add_members(conn, tenant, group, fresh).await?;
     Ok((added, removed))
 }
 
-/// Gives each resource in `ids` (any type) a new version and `lastModified`, because an
-/// attribute derived from another resource changed (its `groups`, a group's `members`).
+/// Gives each resource in `ids` (any type) a new version and `lastModified`, because its
+/// representation changed without its row being written: a group whose member was renamed
+/// or deleted (see `precondition` for what a version covers).
 pub(super) async fn bump(
     conn: &mut PgConnection,
     tenant: &str,
@@ -289,6 +279,20 @@ pub(super) async fn bump(
         .map_err(db)?;
     }
     Ok(())
+}
+
+/// The groups listing `member`.
+pub(super) async fn groups_of(
+    conn: &mut PgConnection,
+    tenant: &str,
+    member: &str,
+) -> Result<Vec<String>, StoreError> {
+    sqlx::query_scalar("SELECT group_id FROM members WHERE tenant = $1 AND member_id = $2")
+        .bind(tenant)
+        .bind(member)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)
 }
 
 /// A stored row.
@@ -374,8 +378,11 @@ pub(super) async fn render(
     let mut r = stored.base(ty);
     if has_members(ty) {
         let rows = sqlx::query(
-            "SELECT member_id, member_type, display FROM members \
-             WHERE tenant = $1 AND group_id = $2 ORDER BY pos",
+            "SELECT m.member_id, m.member_type, \
+             coalesce(r.data->>'displayName', r.data->>'userName') AS display \
+             FROM members AS m \
+             LEFT JOIN resources AS r ON r.tenant = m.tenant AND r.id = m.member_id \
+             WHERE m.tenant = $1 AND m.group_id = $2 ORDER BY m.pos",
         )
         .bind(tenant)
         .bind(&stored.id)

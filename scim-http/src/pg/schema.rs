@@ -26,9 +26,13 @@ const MIGRATION_LOCK: i64 = 0x5343_494D_0000_1DDB;
 ///   RFC 7644 §3.4.2.4), an identity column (no race between writers); `version` is the
 ///   counter behind `meta.version`.
 /// - `members`: one row per group membership (RFC 7643 §4.2 `members`); `member_type` is the
-///   member's resource type (`User`, `Group`), `display` what the client sent, `pos` the
-///   insertion order.
-const MIGRATIONS: &[&str] = &[r"
+///   member's resource type (`User`, `Group`), found when the row is written (a member must
+///   name a resource of the tenant; ids are never reused), `pos` the insertion order. A
+///   member's `display` is derived on read from the member's row.
+///
+/// Version 2 drops `members.display` (version 1 kept what the client sent).
+const MIGRATIONS: &[&str] = &[
+    r"
 CREATE TABLE resources (
     tenant TEXT NOT NULL,
     type TEXT NOT NULL,
@@ -62,7 +66,11 @@ CREATE TABLE members (
 );
 CREATE INDEX members_member ON members (tenant, member_id);
 CREATE INDEX members_pos ON members (tenant, group_id, pos);
-"];
+",
+    r"
+ALTER TABLE members DROP COLUMN display;
+",
+];
 
 /// Brings the database to the latest schema version, in one transaction; a database newer
 /// than this code is refused.

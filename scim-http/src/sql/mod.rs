@@ -43,7 +43,6 @@ use async_trait::async_trait;
 use scim_core::{Resource, ScimError};
 use scim_filter::{Dialect, SqlParam};
 use scim_patch::{MemberChange, Patch};
-use serde_json::Value;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -52,7 +51,7 @@ use sqlx::{Row as _, SqliteConnection};
 use self::rows::{Stored, db, has_members, tag};
 use crate::context::RequestContext;
 use crate::precondition::Precondition;
-use crate::store::{ListQuery, Page, PatchResult, ResourceStore, StoreError};
+use crate::store::{ListQuery, Page, PatchResult, Replacement, ResourceStore, StoreError};
 
 /// How long a connection waits for another process's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -217,10 +216,6 @@ async fn reread(
     rows::render(conn, tenant, ty, &stored).await
 }
 
-fn display_name(r: &serde_json::Map<String, Value>) -> Option<&Value> {
-    r.get("displayName")
-}
-
 #[async_trait]
 impl ResourceStore for SqliteStore {
     async fn create(
@@ -255,8 +250,7 @@ impl ResourceStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(|e| rows::write_error(e, &ty, &resource))?;
-        let added = rows::add_members(&mut tx, tenant, &id, members).await?;
-        rows::bump(&mut tx, tenant, &added, &now).await?;
+        rows::add_members(&mut tx, tenant, &id, members).await?;
         let out = reread(&mut tx, tenant, &ty, &id).await?;
         tx.commit().await.map_err(db)?;
         Ok(out)
@@ -345,25 +339,38 @@ impl ResourceStore for SqliteStore {
         &self,
         ctx: &RequestContext,
         id: &str,
-        mut resource: Resource,
+        replacement: Replacement,
         expected: Precondition<'_>,
     ) -> Result<Resource, StoreError> {
         let ty = ctx.resource_type().clone();
         let tenant = tenant(ctx);
+        let Replacement {
+            mut resource,
+            password,
+            members: diff,
+        } = replacement;
         let members = rows::split(&ty, &mut resource)?;
         let now = rows::now();
         let mut tx = self.write_tx().await?;
         let old = current(&mut tx, tenant, &ty, id, expected).await?;
+        rows::keep_secret(&mut resource, password, &old.data);
         rows::check_unique(&mut tx, tenant, &ty, &resource, Some(id)).await?;
         write_row(&mut tx, tenant, &ty, id, &resource, old.version, &now).await?;
         if has_members(&ty) {
-            let (added, removed) = rows::set_members(&mut tx, tenant, id, members).await?;
-            if display_name(&old.data) != display_name(resource.as_map()) {
-                let all = rows::member_ids(&mut tx, tenant, id).await?;
-                rows::bump(&mut tx, tenant, all.iter().chain(&removed), &now).await?;
-            } else {
-                rows::bump(&mut tx, tenant, added.iter().chain(&removed), &now).await?;
+            match diff {
+                Some(diff) => {
+                    rows::remove_members(&mut tx, tenant, id, &diff.removed).await?;
+                    let added = rows::members_from(&diff.added)?;
+                    rows::add_members(&mut tx, tenant, id, added).await?;
+                }
+                None => {
+                    rows::set_members(&mut tx, tenant, id, members).await?;
+                }
             }
+        }
+        if rows::renames(&old.data, &resource) {
+            let groups = rows::groups_of(&mut tx, tenant, id).await?;
+            rows::bump(&mut tx, tenant, &groups, &now).await?;
         }
         let out = reread(&mut tx, tenant, &ty, id).await?;
         tx.commit().await.map_err(db)?;
@@ -394,29 +401,23 @@ impl ResourceStore for SqliteStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::VersionMismatch);
         }
-        // A deleted group leaves its members' `groups`.
-        let members = rows::member_ids(&mut tx, tenant, id).await?;
+        // A deleted group leaves its members' `groups` (their rows are not written: the
+        // entity tag covers `groups` with a digest).
         sqlx::query("DELETE FROM members WHERE tenant = ? AND group_id = ?")
             .bind(tenant)
             .bind(id)
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        // A deleted member leaves every group.
-        let groups: Vec<String> =
-            sqlx::query_scalar("SELECT group_id FROM members WHERE tenant = ? AND member_id = ?")
-                .bind(tenant)
-                .bind(id)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(db)?;
+        // A deleted member leaves every group (whose member sets change: new versions).
+        let groups = rows::groups_of(&mut tx, tenant, id).await?;
         sqlx::query("DELETE FROM members WHERE tenant = ? AND member_id = ?")
             .bind(tenant)
             .bind(id)
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        rows::bump(&mut tx, tenant, members.iter().chain(&groups), &now).await?;
+        rows::bump(&mut tx, tenant, &groups, &now).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -442,37 +443,36 @@ impl ResourceStore for SqliteStore {
         } else {
             None
         };
-        let (changed, added, removed, new_data) = match plan {
+        let (changed, new_data) = match plan {
             Some(plan) => {
                 let (changes, rest) = plan.into_parts();
                 let (mut new, outcome) = rest.apply_to_copy(&old.base(&ty))?;
-                let mut added = Vec::new();
-                let mut removed = Vec::new();
+                let mut members_changed = false;
                 for change in changes {
-                    match change {
+                    let n = match change {
                         MemberChange::Add(values) => {
                             let members = rows::members_from(&values)?;
-                            added.extend(rows::add_members(&mut tx, tenant, id, members).await?);
+                            rows::add_members(&mut tx, tenant, id, members).await?.len()
                         }
                         MemberChange::Remove(ids) => {
-                            removed.extend(rows::remove_members(&mut tx, tenant, id, &ids).await?);
+                            rows::remove_members(&mut tx, tenant, id, &ids).await?.len()
                         }
                         MemberChange::Clear => {
                             let all = rows::member_ids(&mut tx, tenant, id).await?;
-                            removed.extend(rows::remove_members(&mut tx, tenant, id, &all).await?);
+                            rows::remove_members(&mut tx, tenant, id, &all).await?.len()
                         }
                         MemberChange::Set(values) => {
                             let members = rows::members_from(&values)?;
                             let (a, r) = rows::set_members(&mut tx, tenant, id, members).await?;
-                            added.extend(a);
-                            removed.extend(r);
+                            a.len() + r.len()
                         }
                         _ => {
                             return Err(StoreError::Backend(
                                 "unsupported membership change".into(),
                             ));
                         }
-                    }
+                    };
+                    members_changed |= n > 0;
                 }
                 let data = if outcome.changed() {
                     rows::split(&ty, &mut new)?;
@@ -480,8 +480,7 @@ impl ResourceStore for SqliteStore {
                 } else {
                     None
                 };
-                let changed = outcome.changed() || !added.is_empty() || !removed.is_empty();
-                (changed, added, removed, data)
+                (outcome.changed() || members_changed, data)
             }
             None => {
                 let mut full = old.base(&ty);
@@ -494,15 +493,13 @@ impl ResourceStore for SqliteStore {
                 }
                 let (mut new, outcome) = patch.apply_to_copy(&full)?;
                 if !outcome.changed() {
-                    (false, Vec::new(), Vec::new(), None)
+                    (false, None)
                 } else {
                     let members = rows::split(&ty, &mut new)?;
-                    let (added, removed) = if has_members(&ty) {
-                        rows::set_members(&mut tx, tenant, id, members).await?
-                    } else {
-                        (Vec::new(), Vec::new())
-                    };
-                    (true, added, removed, Some(new))
+                    if has_members(&ty) {
+                        rows::set_members(&mut tx, tenant, id, members).await?;
+                    }
+                    (true, Some(new))
                 }
             }
         };
@@ -518,7 +515,7 @@ impl ResourceStore for SqliteStore {
             Some(new) => {
                 rows::check_unique(&mut tx, tenant, &ty, new, Some(id)).await?;
                 write_row(&mut tx, tenant, &ty, id, new, old.version, &now).await?;
-                display_name(&old.data) != display_name(new.as_map())
+                rows::renames(&old.data, new)
             }
             None => {
                 let unchanged = Resource::from_map(old.data.clone());
@@ -526,11 +523,9 @@ impl ResourceStore for SqliteStore {
                 false
             }
         };
-        if renamed && has_members(&ty) {
-            let all = rows::member_ids(&mut tx, tenant, id).await?;
-            rows::bump(&mut tx, tenant, all.iter().chain(&removed), &now).await?;
-        } else {
-            rows::bump(&mut tx, tenant, added.iter().chain(&removed), &now).await?;
+        if renamed {
+            let groups = rows::groups_of(&mut tx, tenant, id).await?;
+            rows::bump(&mut tx, tenant, &groups, &now).await?;
         }
         let resource = reread(&mut tx, tenant, &ty, id).await?;
         tx.commit().await.map_err(db)?;

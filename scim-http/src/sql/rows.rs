@@ -15,8 +15,8 @@ pub(super) fn db(e: sqlx::Error) -> StoreError {
 }
 
 pub(super) use crate::stored::{
-    Member, fold, has_groups, has_members, keys, members_from, now, split, tag, unique_column,
-    uniques,
+    Member, fold, has_groups, has_members, keep_secret, keys, members_from, now, renames, split,
+    tag, unique_column, uniques, unknown_member,
 };
 
 /// Fails with [`StoreError::Uniqueness`] when another resource of the type in the tenant has
@@ -86,44 +86,46 @@ pub(super) fn write_error(e: sqlx::Error, ty: &ResourceType, r: &Resource) -> St
     db(e)
 }
 
-/// Fills the `type` of members that lack one with the resource type of the member found in
-/// the tenant (RFC 7643 §4.2), so that the server can write their `$ref`.
-async fn type_members(
+/// Sets each member's `type` to the resource type of the resource it names in the tenant;
+/// 400 `invalidValue` naming the first id that names none (RFC 7643 §4.2: a member is a
+/// User or Group of the service provider). What the client said the type was is ignored.
+async fn resolve_members(
     conn: &mut SqliteConnection,
     tenant: &str,
     members: &mut [Member],
 ) -> Result<(), StoreError> {
-    for m in members.iter_mut().filter(|m| m.ty.is_none()) {
-        m.ty = sqlx::query_scalar("SELECT type FROM resources WHERE tenant = ? AND id = ? LIMIT 1")
-            .bind(tenant)
-            .bind(&m.id)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db)?;
+    for m in members.iter_mut() {
+        let found: Option<String> =
+            sqlx::query_scalar("SELECT type FROM resources WHERE tenant = ? AND id = ? LIMIT 1")
+                .bind(tenant)
+                .bind(&m.id)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db)?;
+        m.ty = Some(found.ok_or_else(|| unknown_member(&m.id))?);
     }
     Ok(())
 }
 
 /// Inserts membership rows (members already present are skipped: RFC 7644 §3.5.2.1); returns
-/// the ids added.
+/// the ids added. Every member must name a resource of the tenant.
 pub(super) async fn add_members(
     conn: &mut SqliteConnection,
     tenant: &str,
     group: &str,
     mut members: Vec<Member>,
 ) -> Result<Vec<String>, StoreError> {
-    type_members(conn, tenant, &mut members).await?;
+    resolve_members(conn, tenant, &mut members).await?;
     let mut added = Vec::new();
     for m in members {
         let done = sqlx::query(
-            "INSERT INTO members (tenant, group_id, member_id, member_type, display) \
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant, group_id, member_id) DO NOTHING",
+            "INSERT INTO members (tenant, group_id, member_id, member_type) \
+             VALUES (?, ?, ?, ?) ON CONFLICT (tenant, group_id, member_id) DO NOTHING",
         )
         .bind(tenant)
         .bind(group)
         .bind(&m.id)
         .bind(&m.ty)
-        .bind(&m.display)
         .execute(&mut *conn)
         .await
         .map_err(db)?;
@@ -174,14 +176,13 @@ pub(super) async fn member_ids(
     .map_err(db)
 }
 
-/// Makes a group's members exactly `members` (PUT, or a PATCH `replace` of `members`):
-/// removed rows deleted, new ones inserted, kept ones updated. Returns the ids added and
-/// removed.
+/// Makes a group's members exactly `members` (PUT without a diff, or a PATCH `replace` of
+/// `members`): removed rows deleted, new ones inserted. Returns the ids added and removed.
 pub(super) async fn set_members(
     conn: &mut SqliteConnection,
     tenant: &str,
     group: &str,
-    mut members: Vec<Member>,
+    members: Vec<Member>,
 ) -> Result<(Vec<String>, Vec<String>), StoreError> {
     let old = member_ids(conn, tenant, group).await?;
     let new_ids: HashSet<&str> = members.iter().map(|m| m.id.as_str()).collect();
@@ -190,33 +191,19 @@ pub(super) async fn set_members(
         .filter(|id| !new_ids.contains(id.as_str()))
         .cloned()
         .collect();
-    let removed = remove_members(conn, tenant, group, &gone).await?;
-    type_members(conn, tenant, &mut members).await?;
     let old: HashSet<String> = old.into_iter().collect();
-    let mut added = Vec::new();
-    for m in members {
-        sqlx::query(
-            "INSERT INTO members (tenant, group_id, member_id, member_type, display) \
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant, group_id, member_id) \
-             DO UPDATE SET member_type = excluded.member_type, display = excluded.display",
-        )
-        .bind(tenant)
-        .bind(group)
-        .bind(&m.id)
-        .bind(&m.ty)
-        .bind(&m.display)
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
-        if !old.contains(&m.id) {
-            added.push(m.id);
-        }
-    }
+    let fresh = members
+        .into_iter()
+        .filter(|m| !old.contains(&m.id))
+        .collect();
+    let removed = remove_members(conn, tenant, group, &gone).await?;
+    let added = add_members(conn, tenant, group, fresh).await?;
     Ok((added, removed))
 }
 
-/// Gives each resource in `ids` (any type) a new version and `lastModified`, because an
-/// attribute derived from another resource changed (its `groups`, a group's `members`).
+/// Gives each resource in `ids` (any type) a new version and `lastModified`, because its
+/// representation changed without its row being written: a group whose member was renamed
+/// or deleted (see `precondition` for what a version covers).
 pub(super) async fn bump(
     conn: &mut SqliteConnection,
     tenant: &str,
@@ -237,6 +224,20 @@ pub(super) async fn bump(
         .map_err(db)?;
     }
     Ok(())
+}
+
+/// The groups listing `member`.
+pub(super) async fn groups_of(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    member: &str,
+) -> Result<Vec<String>, StoreError> {
+    sqlx::query_scalar("SELECT group_id FROM members WHERE tenant = ? AND member_id = ?")
+        .bind(tenant)
+        .bind(member)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)
 }
 
 /// A stored row.
@@ -318,8 +319,11 @@ pub(super) async fn render(
     let mut r = stored.base(ty);
     if has_members(ty) {
         let rows = sqlx::query(
-            "SELECT member_id, member_type, display FROM members \
-             WHERE tenant = ? AND group_id = ? ORDER BY rowid",
+            "SELECT m.member_id, m.member_type, \
+             coalesce(json_extract(r.data, '$.displayName'), json_extract(r.data, '$.userName')) \
+             AS display FROM members AS m \
+             LEFT JOIN resources AS r ON r.tenant = m.tenant AND r.id = m.member_id \
+             WHERE m.tenant = ? AND m.group_id = ? ORDER BY m.rowid",
         )
         .bind(tenant)
         .bind(&stored.id)

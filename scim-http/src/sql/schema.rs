@@ -19,8 +19,13 @@ use crate::store::StoreError;
 ///   `NULL` for types where the attribute is not unique. `seq` is the creation order (stable
 ///   paging, RFC 7644 §3.4.2.4); `version` is the counter behind `meta.version`.
 /// - `members`: one row per group membership (RFC 7643 §4.2 `members`); `member_type` is the
-///   member's resource type (`User`, `Group`), `display` what the client sent.
-const MIGRATIONS: &[&str] = &[r"
+///   member's resource type (`User`, `Group`), found when the row is written (a member must
+///   name a resource of the tenant; ids are never reused). A member's `display` is derived on
+///   read from the member's row.
+///
+/// Version 2 drops `members.display` (version 1 kept what the client sent).
+const MIGRATIONS: &[&str] = &[
+    r"
 CREATE TABLE resources (
     tenant TEXT NOT NULL,
     type TEXT NOT NULL,
@@ -52,7 +57,11 @@ CREATE TABLE members (
     PRIMARY KEY (tenant, group_id, member_id)
 );
 CREATE INDEX members_member ON members (tenant, member_id);
-"];
+",
+    r"
+ALTER TABLE members DROP COLUMN display;
+",
+];
 
 /// Brings the database to the latest schema version, in one transaction; a database newer
 /// than this code is refused.

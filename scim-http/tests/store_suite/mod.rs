@@ -196,7 +196,7 @@ impl Env {
             None => validate_create(ty, body, &opts),
         }
         .expect("the suite's input is valid");
-        self.store.replace(ctx, id, input, expected).await
+        self.store.replace(ctx, id, input.into(), expected).await
     }
 
     /// Applies PATCH operations (the `Operations` array of a PatchOp message).
@@ -273,6 +273,12 @@ pub(crate) fn id(r: &Resource) -> String {
 }
 
 /// A resource's `meta.version`, which it must have.
+/// The entity tag the server would send for `r` (its version and the digest of what is
+/// derived from other resources).
+pub(crate) fn tag(r: &Resource) -> String {
+    scim_http::entity_tag(r).expect("a stored resource has meta.version")
+}
+
 pub(crate) fn version(r: &Resource) -> String {
     r.version()
         .expect("a stored resource has meta.version")
