@@ -155,7 +155,7 @@ mod tests {
         let a = entity_tag(&in_a).unwrap();
         assert!(a.starts_with("W/\"3-"), "{a}");
         assert_ne!(Some(a.clone()), entity_tag(&in_b));
-        assert_eq!(Some(a.clone()), entity_tag(&in_a.clone()));
+        assert_eq!(Some(a.clone()), entity_tag(&in_a));
         assert!(Precondition::Version(&a).matches(Some(&a)));
         let managed = |name: &str| {
             resource(json!({"id": "u2", "meta": {"version": "W/\"1\""},

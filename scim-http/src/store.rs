@@ -23,14 +23,35 @@
 //!   among Groups (Microsoft Entra ID requires it), on create, replace and patch.
 //! - **Preconditions.** `replace`, `delete` and `patch` with [`Precondition::Version`] fail with
 //!   [`StoreError::VersionMismatch`] when the stored version differs: compare and swap. The
-//!   server resolves a client's `If-Match` list itself: a store is handed at most one
-//!   version, the one the server read (so `UPDATE … WHERE version = $n` is enough).
+//!   server resolves a client's `If-Match` list itself (against the [`entity_tag`]): a store
+//!   is handed at most one version of its own, the one the server read (so
+//!   `UPDATE … WHERE version = $n` is enough).
+//! - **What a version covers.** A resource's own stored attributes and, for a group, its
+//!   member set and the names its members show (`members[].display`): renaming a resource
+//!   gives the groups listing it a new version (a few rows). It does *not* cover values
+//!   derived from other resources that are not written with it: a User's `groups` and the
+//!   enterprise `manager.displayName`. So a group rename, or a membership change, writes no
+//!   member rows; the server's entity tag adds a digest of those values
+//!   (see [`entity_tag`]), so `If-None-Match` and `If-Match` still see every change.
+//! - **Members are real** (RFC 7643 §4.2). A member `value` must be the id of a resource of
+//!   the same tenant: otherwise 400 `invalidValue` naming the id, and nothing is written
+//!   (create, replace, and every PATCH form). A member's `type` and `display` are derived on
+//!   read from the resource it names, never stored as a client asserted them.
+//! - **Membership deltas.** A PATCH reaches [`ResourceStore::patch`] whole, and
+//!   [`scim_patch::Patch::member_plan`] splits it into "add these / remove these / remove all /
+//!   set exactly these" ([`scim_patch::MemberChange`]) plus the rest, so a store adds one
+//!   member of a 100,000-member group with one row write. A PUT of a group reaches
+//!   [`ResourceStore::replace`] with the member diff against the version read
+//!   ([`Replacement::members`]).
 //! - **Derived attributes.** `User.groups` (readOnly) is derived from group memberships and
 //!   returned by `get` and `list`; a deleted user is removed from every group's `members`; a
 //!   deleted group disappears from its members' `groups`.
 //! - **Atomicity.** A failed call changes nothing.
-//! - **Secrets.** `password` (writeOnly) may arrive on create, replace and patch; store it (or a
-//!   hash of it). The server never returns it, whatever the store does.
+//! - **Secrets.** `password` (writeOnly) arrives hashed (see
+//!   [`PasswordHasher`](crate::PasswordHasher)) on create and patch, and on replace as an
+//!   explicit [`SecretChange`]: keep the stored one, set a new one, or remove it. The server
+//!   never hands a stored secret back to a store, and never returns one to a client,
+//!   whatever the store does.
 //! - **Transient conflicts** (a serialization failure, a deadlock) go in
 //!   [`StoreError::Retryable`]: the server runs the whole call again, a bounded number of
 //!   times, rather than answering 500 on the first try.
@@ -284,6 +305,11 @@ pub struct MemberDiff {
 }
 
 impl MemberDiff {
+    /// Members to add (`{"value": id, …}`) and ids to remove.
+    pub fn new(added: Vec<Value>, removed: Vec<String>) -> Self {
+        MemberDiff { added, removed }
+    }
+
     /// Whether nothing changes.
     pub fn is_empty(&self) -> bool {
         self.added.is_empty() && self.removed.is_empty()
@@ -291,6 +317,30 @@ impl MemberDiff {
 }
 
 impl Replacement {
+    /// A replacement by `resource` that keeps the stored secret and lets the store diff the
+    /// members (`resource` must not carry `password`: see [`Replacement::with_password`]).
+    pub fn new(resource: Resource) -> Self {
+        Replacement {
+            resource,
+            password: SecretChange::Keep,
+            members: None,
+        }
+    }
+
+    /// Sets what happens to the stored secret.
+    #[must_use]
+    pub fn with_password(mut self, change: SecretChange) -> Self {
+        self.password = change;
+        self
+    }
+
+    /// Sets the group member diff (relative to the version the call is guarded with).
+    #[must_use]
+    pub fn with_members(mut self, diff: MemberDiff) -> Self {
+        self.members = Some(diff);
+        self
+    }
+
     /// The replacement of `current` (as the store returned it) by `new` (as the server
     /// computed it): `password` taken out of `new` and compared with `current`'s (equal or
     /// absent from both: [`SecretChange::Keep`]; different: [`SecretChange::Set`]; only in

@@ -417,3 +417,92 @@ async fn stores_are_handed_one_version_never_a_list() {
     let seen = store.seen.lock().unwrap().clone();
     assert_eq!(seen, [Some(v1), Some(v2), Some(v3)]);
 }
+
+/// RFC 7644 §3.14 with derived attributes: a renamed group changes its members' `groups`
+/// without writing them; the member's entity tag still changes, so a cached copy is not
+/// answered 304 and a write against it is 412.
+#[tokio::test]
+async fn derived_values_are_covered_by_the_entity_tag() {
+    let h = harness();
+    let (user, path) = setup(&h).await;
+    let uid = id_of(&user);
+    let group = h.create_group("Readers", &[&uid]).await;
+    let gpath = format!("/Groups/{}", id_of(&group));
+
+    let res = h.get(&path).await;
+    let before = res.expect(200);
+    let t1 = res.header("etag").unwrap();
+    assert_eq!(version_of(&before), t1, "meta.version is the ETag");
+    let res = h.get(&path).header("If-None-Match", &t1).await;
+    assert_eq!(res.status(), 304, "{}", res.describe());
+
+    h.patch(
+        &gpath,
+        &json!([{"op": "replace", "path": "displayName", "value": "Writers"}]),
+    )
+    .await
+    .expect(200);
+    let res = h.get(&path).header("If-None-Match", &t1).await;
+    let after = res.expect(200);
+    let t2 = res.header("etag").unwrap();
+    assert_ne!(t2, t1, "the representation changed");
+    assert_eq!(after["groups"][0]["display"], "Writers");
+    assert_eq!(version_of(&after), t2);
+    // The list shows the same tag as the resource.
+    let listed = h.fetch("/Users?filter=userName%20eq%20%22alice%22").await;
+    assert_eq!(listed["Resources"][0]["meta"]["version"], t2.as_str());
+
+    // A write against the stale representation fails; against the current one it lands.
+    h.patch(&path, &title_patch("Stale"))
+        .header("If-Match", &t1)
+        .await
+        .expect_error(412, None);
+    h.put(&path, &json!({"userName": "alice", "title": "Stale"}))
+        .header("If-Match", &t1)
+        .await
+        .expect_error(412, None);
+    h.patch(&path, &title_patch("Fresh"))
+        .header("If-Match", &t2)
+        .await
+        .expect(200);
+}
+
+/// The enterprise `manager.displayName` is derived from the manager: renaming the manager
+/// changes the managed user's entity tag.
+#[tokio::test]
+async fn a_renamed_manager_changes_the_managed_users_tag() {
+    let h = harness();
+    let boss = h
+        .create(
+            "/Users",
+            &json!({"userName": "boss", "displayName": "Big Boss"}),
+        )
+        .await;
+    let boss_path = format!("/Users/{}", id_of(&boss));
+    let ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    let worker = h
+        .create(
+            "/Users",
+            &json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ent],
+                "userName": "worker",
+                ent: {"manager": {"value": id_of(&boss)}}
+            }),
+        )
+        .await;
+    let path = format!("/Users/{}", id_of(&worker));
+    let res = h.get(&path).await;
+    let t1 = res.header("etag").unwrap();
+    assert_eq!(res.expect(200)[ent]["manager"]["displayName"], "Big Boss");
+
+    h.patch(
+        &boss_path,
+        &json!([{"op": "replace", "path": "displayName", "value": "Small Boss"}]),
+    )
+    .await
+    .expect(200);
+    let res = h.get(&path).header("If-None-Match", &t1).await;
+    let body = res.expect(200);
+    assert_eq!(body[ent]["manager"]["displayName"], "Small Boss");
+    assert_ne!(res.header("etag").unwrap(), t1);
+}

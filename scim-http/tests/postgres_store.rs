@@ -522,7 +522,7 @@ async fn memberships_are_rows_and_groups_are_derived() {
     )
     .await;
     assert!(
-        matches!(refused, Err(StoreError::Scim(ref e)) if e.status == 400),
+        matches!(refused, Err(StoreError::Scim(ref e)) if e.status() == 400),
         "{refused:?}"
     );
 

@@ -8,7 +8,8 @@
 //! - **Stable order** for paging: creation order.
 //! - **Memberships**: group `members` are indexed by `value`, so a user's `groups` attribute is
 //!   derived on read and a deleted user leaves every group; adding or removing one member of a
-//!   large group does not rewrite it (`tenant`).
+//!   large group does not rewrite it (`tenant`). A member must name a resource of the tenant
+//!   (400 `invalidValue`); its `type` and `display` are derived on read.
 //! - **Data, not representation**: references carry ids (and members their `type`); the
 //!   server writes every `$ref` and `meta.location`.
 //! - **Tenants**: data is partitioned by the [`Tenant`](crate::Tenant) the authenticator

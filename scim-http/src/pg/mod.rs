@@ -16,10 +16,13 @@
 //!   `READ COMMITTED` transaction; writers of one resource take turns, writers of different
 //!   resources run in parallel. Deadlocks (`40P01`) and serialization failures (`40001`)
 //!   are [`StoreError::Retryable`]: the server runs the call again.
-//! - **Derived attributes**: `User.groups` and members' `type` come from `members`; the
-//!   enterprise `manager.displayName` from the manager's row; a membership change gives the
-//!   member a new version, a renamed group gives its members one, a deleted resource leaves
-//!   every group (whose versions change) and a deleted group leaves its members' `groups`.
+//! - **Members** must name a resource of the tenant (400 `invalidValue` otherwise), checked
+//!   in the write transaction; their `type` is recorded then, their `display` joined from the
+//!   member's row on read.
+//! - **Derived attributes**: `User.groups` comes from `members`, the enterprise
+//!   `manager.displayName` from the manager's row. Versions follow the store contract: a
+//!   membership change or a group rename writes no member row (the entity tag covers
+//!   `groups`); a renamed or deleted member gives the groups listing it a new version.
 //! - **Queries**: filters become SQL with `scim_filter::SqlMapping` in
 //!   [`Dialect::Postgres`] (see `query.rs` for the attributes mapped); sorting, paging and
 //!   `totalResults` run in SQL. Each read is one `REPEATABLE READ, READ ONLY` transaction

@@ -8,10 +8,13 @@
 //!   `UNIQUE` indexes; other unique attributes of custom types are checked in the transaction.
 //! - **Compare and swap** (RFC 7644 §3.14): `replace`, `delete` and `patch` read the version
 //!   and write with `… WHERE version = ?` in one transaction.
-//! - **Derived attributes**: `User.groups` and members' `type` come from `members`; the
-//!   enterprise `manager.displayName` from the manager's row; a membership change gives the
-//!   member a new version, a renamed group gives its members one, a deleted resource leaves
-//!   every group (whose versions change) and a deleted group leaves its members' `groups`.
+//! - **Members** must name a resource of the tenant (400 `invalidValue` otherwise), checked
+//!   in the write transaction; their `type` is recorded then, their `display` joined from the
+//!   member's row on read.
+//! - **Derived attributes**: `User.groups` comes from `members`, the enterprise
+//!   `manager.displayName` from the manager's row. Versions follow the store contract: a
+//!   membership change or a group rename writes no member row (the entity tag covers
+//!   `groups`); a renamed or deleted member gives the groups listing it a new version.
 //! - **Queries**: filters become SQL with `scim_filter::SqlMapping` (see `query.rs` for the
 //!   attributes mapped); sorting, paging and `totalResults` run in SQL.
 //! - **Tenants**: every row carries the [`Tenant`](crate::Tenant) the authenticator attached

@@ -73,7 +73,7 @@ pub(crate) async fn changes_move_the_version_and_no_op_patches_keep_it(backend: 
         .replace(
             &env.users,
             &uid,
-            json!({"userName": "alice", "title": "B"}).into(),
+            json!({"userName": "alice", "title": "B"}),
             Precondition::Any,
         )
         .await
@@ -137,7 +137,7 @@ pub(crate) async fn user_name_is_unique_case_insensitively(backend: &impl Backen
         env.replace(
             &env.users,
             &oid,
-            json!({"userName": "bjensen", "title": "changed"}).into(),
+            json!({"userName": "bjensen", "title": "changed"}),
             Precondition::Any,
         )
         .await,
@@ -203,7 +203,7 @@ pub(crate) async fn user_name_is_unique_case_insensitively(backend: &impl Backen
     env.replace(
         &env.users,
         &id(&bjensen),
-        user_body("BJENSEN").into(),
+        user_body("BJENSEN"),
         Precondition::Any,
     )
     .await
@@ -253,7 +253,7 @@ pub(crate) async fn group_display_name_is_unique(backend: &impl Backend) {
         env.replace(
             &env.groups,
             &sid,
-            group_body("admins", &[]).into(),
+            group_body("admins", &[]),
             Precondition::Any,
         )
         .await,
@@ -343,7 +343,7 @@ pub(crate) async fn versions_guard_replace_delete_and_patch(backend: &impl Backe
         .replace(
             &env.users,
             &uid,
-            json!({"userName": "alice", "title": "2"}).into(),
+            json!({"userName": "alice", "title": "2"}),
             Precondition::Version(&v2),
         )
         .await
@@ -389,10 +389,7 @@ pub(crate) async fn unknown_ids_are_not_found(backend: &impl Backend) {
     // A deleted id, a never-seen id, and a group's id asked of Users.
     for unknown in [id(&deleted), "no-such-id".to_owned(), id(&g)] {
         for pre in [Precondition::Any, Precondition::Version(&v)] {
-            assert_not_found(
-                env.replace(&env.users, &unknown, user_body("x").into(), pre)
-                    .await,
-            );
+            assert_not_found(env.replace(&env.users, &unknown, user_body("x"), pre).await);
             assert_not_found(
                 env.patch(
                     &env.users,
@@ -473,7 +470,7 @@ pub(crate) async fn stores_return_data_not_links(backend: &impl Backend) {
         .replace(
             &env.users,
             &id(&boss),
-            user_body("the-boss").into(),
+            user_body("the-boss"),
             Precondition::Any,
         )
         .await

@@ -286,7 +286,7 @@ pub(crate) async fn group_renames_show_in_members_groups(backend: &impl Backend)
     env.replace(
         &env.groups,
         &gid,
-        json!({"displayName": "Admins2", "members": [{"value": alice}]}).into(),
+        json!({"displayName": "Admins2", "members": [{"value": alice}]}),
         Precondition::Any,
     )
     .await

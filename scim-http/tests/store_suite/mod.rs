@@ -25,6 +25,7 @@
 //! calls the store.
 
 pub(crate) mod concurrency;
+pub(crate) mod contract;
 pub(crate) mod crud;
 pub(crate) mod list;
 pub(crate) mod membership;
@@ -94,6 +95,10 @@ macro_rules! store_suite {
             list::filters_select_exactly_the_matching_resources,
             list::sorting_orders_values_and_puts_missing_last,
             list::paging_is_consistent_and_complete,
+            contract::members_must_name_resources_of_the_tenant,
+            contract::member_type_and_display_are_derived,
+            contract::secrets_are_kept_set_or_removed_explicitly,
+            contract::a_member_diff_writes_just_those_members,
         );
     };
     (@tests $backend:expr; $skip:expr; $($module:ident :: $name:ident),* $(,)?) => {
@@ -272,13 +277,13 @@ pub(crate) fn id(r: &Resource) -> String {
     r.id().expect("a stored resource has an id").to_owned()
 }
 
-/// A resource's `meta.version`, which it must have.
 /// The entity tag the server would send for `r` (its version and the digest of what is
 /// derived from other resources).
 pub(crate) fn tag(r: &Resource) -> String {
     scim_http::entity_tag(r).expect("a stored resource has meta.version")
 }
 
+/// A resource's `meta.version`, which it must have.
 pub(crate) fn version(r: &Resource) -> String {
     r.version()
         .expect("a stored resource has meta.version")

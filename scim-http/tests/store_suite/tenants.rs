@@ -41,7 +41,7 @@ pub(crate) async fn tenants_share_names_but_nothing_else(backend: &impl Backend)
             } else {
                 json!({"displayName": "hijacked"})
             };
-            assert_not_found(b.replace(ctx, &rid, body.into(), pre).await);
+            assert_not_found(b.replace(ctx, &rid, body, pre).await);
             assert_not_found(
                 b.patch(
                     ctx,
