@@ -28,6 +28,8 @@ pub struct RequestContext {
     resource_type: Arc<ResourceType>,
     tenant: crate::Tenant,
     extensions: http::Extensions,
+    /// Whether the response renders group `members` (see [`RequestContext::wants_members`]).
+    members: bool,
 }
 
 impl RequestContext {
@@ -41,6 +43,7 @@ impl RequestContext {
             resource_type,
             tenant,
             extensions,
+            members: true,
         }
     }
 
@@ -65,5 +68,22 @@ impl RequestContext {
     /// The id of the request's tenant: every store call is confined to it.
     pub fn tenant(&self) -> &str {
         &self.tenant.0
+    }
+
+    /// Whether the server will render the group `members` of what the store returns from
+    /// `get`, `list` and `patch`. When not (the client excluded them, e.g. Entra ID's
+    /// `excludedAttributes=members`, or a PATCH answered 204), a store may leave them out and
+    /// skip loading a large group's member rows. Their changes are covered by the group's
+    /// version, so the entity tag is the same either way. `replace` and the read of a
+    /// read-check-write cycle always get a context that wants them.
+    pub fn wants_members(&self) -> bool {
+        self.members
+    }
+
+    /// This context, saying whether the response renders group `members`.
+    #[must_use]
+    pub fn with_members(mut self, wanted: bool) -> Self {
+        self.members = wanted;
+        self
     }
 }

@@ -84,6 +84,18 @@ pub(crate) struct Exchange<'a> {
 }
 
 impl Exchange<'_> {
+    /// The store context for a read whose response is rendered with `projection`: group
+    /// `members` are not loaded when the projection drops them.
+    pub(crate) fn context_for(
+        &self,
+        ty: &Arc<ResourceType>,
+        projection: &scim_core::Projection,
+    ) -> Result<RequestContext, ScimError> {
+        Ok(self
+            .context(ty)?
+            .with_members(projection.may_include(ty, "members")))
+    }
+
     /// The store's view of the request, for resource type `ty`. Refused (500, logged) when
     /// the authenticator attached no [`Tenant`]: no request falls back to a shared
     /// partition (fail closed).

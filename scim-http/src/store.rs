@@ -155,6 +155,9 @@ where
     S: ResourceStore + ?Sized,
     F: FnMut(&Resource) -> Result<Option<Resource>, StoreError> + Send,
 {
+    // The cycle needs the whole resource, members included.
+    let full = ctx.clone().with_members(true);
+    let ctx = &full;
     let mut attempts = 0;
     loop {
         attempts += 1;

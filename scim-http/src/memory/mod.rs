@@ -149,7 +149,7 @@ impl ResourceStore for InMemoryStore {
 
     async fn get(&self, ctx: &RequestContext, id: &str) -> Result<Option<Resource>, StoreError> {
         let ty = ctx.resource_type().clone();
-        self.read(ctx, |data| Ok(data.read(&ty, id)))
+        self.read(ctx, |data| Ok(data.read_for(&ty, id, ctx.wants_members())))
     }
 
     async fn list(&self, ctx: &RequestContext, query: &ListQuery) -> Result<Page, StoreError> {
@@ -289,7 +289,7 @@ impl ResourceStore for InMemoryStore {
                 outcome.changed()
             };
             let resource = data
-                .read(&ty, id)
+                .read_for(&ty, id, ctx.wants_members())
                 .ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
             Ok(PatchResult { resource, changed })
         })

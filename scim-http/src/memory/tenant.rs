@@ -164,13 +164,25 @@ impl TenantData {
 
     /// The stored resource `id` with its derived attributes.
     pub(super) fn read(&self, ty: &ResourceType, id: &str) -> Option<Resource> {
+        self.read_for(ty, id, true)
+    }
+
+    /// Like [`TenantData::read`]; without `members`, a group's members are left as stored
+    /// (the response will not show them: see `RequestContext::wants_members`).
+    pub(super) fn read_for(&self, ty: &ResourceType, id: &str, members: bool) -> Option<Resource> {
         let e = self.collections.get(&ty.name)?.by_id.get(id)?;
-        Some(self.with_derived(ty, e))
+        Some(self.with_derived_for(ty, e, members))
     }
 
     /// A copy of an entry (copy-on-write: cheap unless something is derived) with
     /// `User.groups` from the membership index and the manager's `displayName`.
     pub(super) fn with_derived(&self, ty: &ResourceType, e: &Entry) -> Resource {
+        self.with_derived_for(ty, e, true)
+    }
+
+    /// [`TenantData::with_derived`], deriving group members' `type` and `display` only when
+    /// `members` says they are shown.
+    fn with_derived_for(&self, ty: &ResourceType, e: &Entry, members: bool) -> Resource {
         let mut r = e.resource.clone();
         if ty.schema.attribute("groups").is_some()
             && let Some(id) = e.resource.id()
@@ -193,8 +205,8 @@ impl TenantData {
                 r.insert("groups", Value::Array(groups));
             }
         }
-        if let Some(members) = e.members.as_ref().and(e.resource.get("members")) {
-            r.insert("members", self.derive_members(members));
+        if members && let Some(stored) = e.members.as_ref().and(e.resource.get("members")) {
+            r.insert("members", self.derive_members(stored));
         }
         self.derive_manager(ty, &mut r);
         r

@@ -19,7 +19,7 @@ pub(super) async fn list<'a>(
 ) -> Result<Reply<'a>, ScimError> {
     let projection = x.projection(ty, params)?;
     let query = resolve(x, ty, params, Unknown::Reject)?.ok_or_else(ScimError::internal)?;
-    let ctx = x.context(ty)?;
+    let ctx = x.context_for(ty, &projection)?;
     let page = retrying(|| x.server.store.list(&ctx, &query))
         .await
         .map_err(StoreError::into_scim)?;

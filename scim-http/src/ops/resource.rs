@@ -40,7 +40,7 @@ pub(super) async fn get<'a>(
     id: &str,
 ) -> Result<Reply<'a>, ScimError> {
     let projection = x.projection(ty, &x.params)?;
-    let ctx = x.context(ty)?;
+    let ctx = x.context_for(ty, &projection)?;
     let resource = retrying(|| x.server.store.get(&ctx, id))
         .await
         .map_err(StoreError::into_scim)?
@@ -106,7 +106,10 @@ pub(super) async fn patch<'a>(
     } else {
         x.projection(ty, &x.params)?
     };
-    let ctx = x.context(ty)?;
+    // With 204, only the entity tag is sent: a store need not load a group's members.
+    let ctx = x
+        .context_for(ty, &projection)?
+        .with_members(!no_content && projection.may_include(ty, "members"));
     let version = expected_version(x, &ctx, ty, id).await?;
     let expected = version
         .as_deref()
@@ -128,7 +131,7 @@ pub(super) async fn delete<'a>(
     ty: &Arc<ResourceType>,
     id: &str,
 ) -> Result<Reply<'a>, ScimError> {
-    let ctx = x.context(ty)?;
+    let ctx = x.context(ty)?.with_members(false);
     let version = expected_version(x, &ctx, ty, id).await?;
     let expected = version
         .as_deref()

@@ -184,11 +184,12 @@ async fn reread(
     tenant: &str,
     ty: &scim_core::ResourceType,
     id: &str,
+    members: bool,
 ) -> Result<Resource, StoreError> {
     let stored = rows::load(conn, tenant, ty, id, false)
         .await?
         .ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
-    rows::render(conn, tenant, ty, &stored).await
+    rows::render(conn, tenant, ty, &stored, members).await
 }
 
 #[async_trait]
@@ -225,7 +226,7 @@ impl ResourceStore for PostgresStore {
         .await
         .map_err(|e| rows::write_error(e, &ty, &resource))?;
         rows::add_members(&mut tx, tenant, &id, members).await?;
-        let out = reread(&mut tx, tenant, &ty, &id).await?;
+        let out = reread(&mut tx, tenant, &ty, &id, true).await?;
         tx.commit().await.map_err(db)?;
         Ok(out)
     }
@@ -237,7 +238,7 @@ impl ResourceStore for PostgresStore {
         let Some(stored) = rows::load(&mut tx, tenant, &ty, id, false).await? else {
             return Ok(None);
         };
-        let r = rows::render(&mut tx, tenant, &ty, &stored).await?;
+        let r = rows::render(&mut tx, tenant, &ty, &stored, ctx.wants_members()).await?;
         tx.commit().await.map_err(db)?;
         Ok(Some(r))
     }
@@ -299,7 +300,7 @@ impl ResourceStore for PostgresStore {
         for row in &found {
             let stored = Stored::from_row(row)?;
             page.resources
-                .push(rows::render(&mut tx, tenant, &ty, &stored).await?);
+                .push(rows::render(&mut tx, tenant, &ty, &stored, ctx.wants_members()).await?);
         }
         tx.commit().await.map_err(db)?;
         Ok(page)
@@ -342,7 +343,7 @@ impl ResourceStore for PostgresStore {
             let groups = rows::groups_of(&mut tx, tenant, id).await?;
             rows::bump(&mut tx, tenant, &groups, &now).await?;
         }
-        let out = reread(&mut tx, tenant, &ty, id).await?;
+        let out = reread(&mut tx, tenant, &ty, id, true).await?;
         tx.commit().await.map_err(db)?;
         Ok(out)
     }
@@ -456,7 +457,7 @@ impl ResourceStore for PostgresStore {
                 let mut full = old.base(&ty);
                 if has_members(&ty) {
                     // The whole group, members included, as the patch sees it.
-                    let rendered = rows::render(&mut tx, tenant, &ty, &old).await?;
+                    let rendered = rows::render(&mut tx, tenant, &ty, &old, true).await?;
                     if let Some(m) = rendered.get("members") {
                         full.insert("members", m.clone());
                     }
@@ -474,7 +475,7 @@ impl ResourceStore for PostgresStore {
             }
         };
         if !changed {
-            let resource = rows::render(&mut tx, tenant, &ty, &old).await?;
+            let resource = rows::render(&mut tx, tenant, &ty, &old, ctx.wants_members()).await?;
             tx.commit().await.map_err(db)?;
             return Ok(PatchResult {
                 resource,
@@ -497,7 +498,7 @@ impl ResourceStore for PostgresStore {
             let groups = rows::groups_of(&mut tx, tenant, id).await?;
             rows::bump(&mut tx, tenant, &groups, &now).await?;
         }
-        let resource = reread(&mut tx, tenant, &ty, id).await?;
+        let resource = reread(&mut tx, tenant, &ty, id, ctx.wants_members()).await?;
         tx.commit().await.map_err(db)?;
         Ok(PatchResult {
             resource,

@@ -366,7 +366,8 @@ pub(super) async fn load(
     row.as_ref().map(Stored::from_row).transpose()
 }
 
-/// The resource as the store returns it: [`Stored::base`] plus group `members` (from the
+/// The resource as the store returns it: [`Stored::base`] plus (unless `members` is false:
+/// the response will not show them) group `members` (from the
 /// `members` table), `User.groups` (`value`, `display`, `type: "direct"`, RFC 7643 §4.1.2)
 /// and the enterprise `manager.displayName` (RFC 7643 §4.3), derived from the other rows.
 pub(super) async fn render(
@@ -374,9 +375,10 @@ pub(super) async fn render(
     tenant: &str,
     ty: &ResourceType,
     stored: &Stored,
+    members: bool,
 ) -> Result<Resource, StoreError> {
     let mut r = stored.base(ty);
-    if has_members(ty) {
+    if members && has_members(ty) {
         let rows = sqlx::query(
             "SELECT m.member_id, m.member_type, \
              coalesce(r.data->>'displayName', r.data->>'userName') AS display \

@@ -212,11 +212,12 @@ async fn reread(
     tenant: &str,
     ty: &scim_core::ResourceType,
     id: &str,
+    members: bool,
 ) -> Result<Resource, StoreError> {
     let stored = rows::load(conn, tenant, ty, id)
         .await?
         .ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
-    rows::render(conn, tenant, ty, &stored).await
+    rows::render(conn, tenant, ty, &stored, members).await
 }
 
 #[async_trait]
@@ -254,7 +255,7 @@ impl ResourceStore for SqliteStore {
         .await
         .map_err(|e| rows::write_error(e, &ty, &resource))?;
         rows::add_members(&mut tx, tenant, &id, members).await?;
-        let out = reread(&mut tx, tenant, &ty, &id).await?;
+        let out = reread(&mut tx, tenant, &ty, &id, true).await?;
         tx.commit().await.map_err(db)?;
         Ok(out)
     }
@@ -266,7 +267,7 @@ impl ResourceStore for SqliteStore {
         let Some(stored) = rows::load(&mut tx, tenant, &ty, id).await? else {
             return Ok(None);
         };
-        let r = rows::render(&mut tx, tenant, &ty, &stored).await?;
+        let r = rows::render(&mut tx, tenant, &ty, &stored, ctx.wants_members()).await?;
         tx.commit().await.map_err(db)?;
         Ok(Some(r))
     }
@@ -332,7 +333,7 @@ impl ResourceStore for SqliteStore {
         for row in &found {
             let stored = Stored::from_row(row)?;
             page.resources
-                .push(rows::render(&mut tx, tenant, &ty, &stored).await?);
+                .push(rows::render(&mut tx, tenant, &ty, &stored, ctx.wants_members()).await?);
         }
         tx.commit().await.map_err(db)?;
         Ok(page)
@@ -375,7 +376,7 @@ impl ResourceStore for SqliteStore {
             let groups = rows::groups_of(&mut tx, tenant, id).await?;
             rows::bump(&mut tx, tenant, &groups, &now).await?;
         }
-        let out = reread(&mut tx, tenant, &ty, id).await?;
+        let out = reread(&mut tx, tenant, &ty, id, true).await?;
         tx.commit().await.map_err(db)?;
         Ok(out)
     }
@@ -489,7 +490,7 @@ impl ResourceStore for SqliteStore {
                 let mut full = old.base(&ty);
                 if has_members(&ty) {
                     // The whole group, members included, as the patch sees it.
-                    let rendered = rows::render(&mut tx, tenant, &ty, &old).await?;
+                    let rendered = rows::render(&mut tx, tenant, &ty, &old, true).await?;
                     if let Some(m) = rendered.get("members") {
                         full.insert("members", m.clone());
                     }
@@ -507,7 +508,7 @@ impl ResourceStore for SqliteStore {
             }
         };
         if !changed {
-            let resource = rows::render(&mut tx, tenant, &ty, &old).await?;
+            let resource = rows::render(&mut tx, tenant, &ty, &old, ctx.wants_members()).await?;
             tx.commit().await.map_err(db)?;
             return Ok(PatchResult {
                 resource,
@@ -530,7 +531,7 @@ impl ResourceStore for SqliteStore {
             let groups = rows::groups_of(&mut tx, tenant, id).await?;
             rows::bump(&mut tx, tenant, &groups, &now).await?;
         }
-        let resource = reread(&mut tx, tenant, &ty, id).await?;
+        let resource = reread(&mut tx, tenant, &ty, id, ctx.wants_members()).await?;
         tx.commit().await.map_err(db)?;
         Ok(PatchResult {
             resource,

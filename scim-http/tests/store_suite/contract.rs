@@ -264,3 +264,37 @@ pub(crate) async fn a_member_diff_writes_just_those_members(backend: &impl Backe
     assert!(env.fetch(&env.users, &a).await.get("groups").is_none());
     assert_eq!(values(&env.fetch(&env.users, &c).await, "groups"), [gid]);
 }
+
+/// A context that does not want group `members` (the response will not show them) may get
+/// them left out, but the entity tag is the same, and a PATCH still changes them.
+pub(crate) async fn members_may_be_left_out_when_not_shown(backend: &impl Backend) {
+    let env = Env::new(backend).await;
+    let a = id(&env.user(user_body("a")).await);
+    let b = id(&env.user(user_body("b")).await);
+    let gid = id(&env.group("Big", &[&a]).await);
+    let lean = env.groups.clone().with_members(false);
+    assert!(!lean.wants_members() && env.groups.wants_members());
+
+    let full = env.fetch(&env.groups, &gid).await;
+    let light = env.store.get(&lean, &gid).await.unwrap().unwrap();
+    assert_eq!(tag(&light), tag(&full));
+    assert_eq!(light.get("displayName"), full.get("displayName"));
+
+    let request =
+        super::patch_request(json!([{"op": "add", "path": "members", "value": [{"value": b}]}]));
+    let patch = scim_http::scim_patch::Patch::parse(
+        &request,
+        env.groups.resource_type(),
+        &scim_http::PatchOptions::default(),
+    )
+    .unwrap();
+    let patched = env
+        .store
+        .patch(&lean, &gid, &patch, scim_http::Precondition::Any)
+        .await
+        .unwrap();
+    assert!(patched.changed);
+    let after = env.fetch(&env.groups, &gid).await;
+    assert_eq!(tag(&patched.resource), tag(&after));
+    assert_eq!(values(&after, "members"), super::sorted(&[&a, &b]));
+}

@@ -99,6 +99,7 @@ macro_rules! store_suite {
             contract::member_type_and_display_are_derived,
             contract::secrets_are_kept_set_or_removed_explicitly,
             contract::a_member_diff_writes_just_those_members,
+            contract::members_may_be_left_out_when_not_shown,
         );
     };
     (@tests $backend:expr; $skip:expr; $($module:ident :: $name:ident),* $(,)?) => {
