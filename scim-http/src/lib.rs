@@ -116,6 +116,8 @@
 mod auth;
 mod context;
 mod cursor;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod keyset;
 #[cfg(feature = "memory")]
 mod memory;
 mod ops;
