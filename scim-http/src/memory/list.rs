@@ -57,7 +57,11 @@ impl<'q> Prepared<'q> {
     /// Runs the query over one tenant's data.
     pub(super) fn run(mut self, ty: &ResourceType, data: &TenantData) -> Result<Page, StoreError> {
         let Some(coll) = data.collections.get(&ty.name) else {
-            return Ok(Page::default());
+            let empty = Page::default();
+            return Ok(match self.query.cursor {
+                Some(_) => empty.with_cursors(PageCursors::default()),
+                None => empty,
+            });
         };
         let indexed = self.query.filter.as_ref().and_then(|f| coll.lookup(f));
         if self.single_eq && (indexed.is_none() || self.derived) {

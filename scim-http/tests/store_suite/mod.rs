@@ -26,6 +26,7 @@
 
 pub(crate) mod concurrency;
 pub(crate) mod crud;
+pub(crate) mod cursors;
 pub(crate) mod list;
 pub(crate) mod membership;
 pub(crate) mod tenants;
@@ -94,6 +95,9 @@ macro_rules! store_suite {
             list::filters_select_exactly_the_matching_resources,
             list::sorting_orders_values_and_puts_missing_last,
             list::paging_is_consistent_and_complete,
+            cursors::walks_forward_and_back_cover_every_resource_once,
+            cursors::empty_results_and_count_zero_have_no_cursors,
+            cursors::walks_survive_concurrent_creates_and_deletes,
         );
     };
     (@tests $backend:expr; $skip:expr; $($module:ident :: $name:ident),* $(,)?) => {
