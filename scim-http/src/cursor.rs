@@ -77,7 +77,11 @@ impl Binding {
 /// The token for the page after `pos` (`forward`) or before it.
 ///
 /// Fails (400 `tooMany`) only when the sort value is too long for a token of [`MAX_LEN`].
-pub(crate) fn encode(pos: &Position, forward: bool, binding: &Binding) -> Result<String, ScimError> {
+pub(crate) fn encode(
+    pos: &Position,
+    forward: bool,
+    binding: &Binding,
+) -> Result<String, ScimError> {
     let mut b = Vec::with_capacity(32);
     b.push(VERSION);
     b.push(if forward { AFTER } else { BEFORE });
@@ -202,7 +206,10 @@ mod tests {
             let pos = Position { key, seq: 7 };
             for forward in [true, false] {
                 let t = encode(&pos, forward, &b).unwrap();
-                assert!(t.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+                assert!(
+                    t.bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+                );
                 let c = decode(&t, &b).unwrap();
                 let want = if forward {
                     Cursor::After(pos.clone())

@@ -36,9 +36,7 @@ pub(crate) fn after(
         (Some(k), true) => {
             let (k1, k2, s) = (placeholder(true), placeholder(true), placeholder(false));
             (
-                format!(
-                    "(({e}) IS NOT NULL AND (({e}) < {k1} OR (({e}) = {k2} AND r.seq < {s})))"
-                ),
+                format!("(({e}) IS NOT NULL AND (({e}) < {k1} OR (({e}) = {k2} AND r.seq < {s})))"),
                 vec![param(k), param(k), seq],
             )
         }

@@ -31,7 +31,10 @@ async fn walk(h: &Harness, query: &str) -> Vec<Value> {
             .get(&format!("/Users?{query}&cursor={next}"))
             .await
             .expect(200);
-        assert!(body.get("startIndex").is_none(), "no startIndex on cursor pages");
+        assert!(
+            body.get("startIndex").is_none(),
+            "no startIndex on cursor pages"
+        );
         let n = cursor(&body, "nextCursor");
         pages.push(body);
         match n {
@@ -64,7 +67,10 @@ async fn get_walks_every_page_by_cursor_and_back() {
     let all: Vec<String> = pages.iter().flat_map(ids).collect();
     assert_eq!(all, uids);
     let last = pages.last().unwrap();
-    assert!(last.get("nextCursor").is_none(), "the last page has no nextCursor");
+    assert!(
+        last.get("nextCursor").is_none(),
+        "the last page has no nextCursor"
+    );
     // And back, by previousCursor.
     let prev = cursor(last, "previousCursor").expect("a previous page");
     let middle = h
@@ -114,7 +120,10 @@ async fn search_pages_by_cursor_in_the_body() {
     // A cursor from GET is good for the same query by POST.
     let get = h.get("/Users?cursor&count=2").await.expect(200);
     body["cursor"] = json!(cursor(&get, "nextCursor").expect("next"));
-    assert_eq!(ids(&h.post("/Users/.search", &body).await.expect(200)), uids[2..]);
+    assert_eq!(
+        ids(&h.post("/Users/.search", &body).await.expect(200)),
+        uids[2..]
+    );
 }
 
 #[tokio::test]
@@ -148,7 +157,12 @@ async fn bad_cursors_are_invalid_cursor() {
     let mut chars: Vec<char> = good.chars().collect();
     chars[4] = if chars[4] == 'A' { 'B' } else { 'A' };
     let tampered: String = chars.into_iter().collect();
-    for bad in ["garbage", "%2F%2B%3D%3D", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &tampered[..]] {
+    for bad in [
+        "garbage",
+        "%2F%2B%3D%3D",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        &tampered[..],
+    ] {
         h.get(&format!("/Users?count=1&cursor={bad}"))
             .await
             .expect_error(400, Some("invalidCursor"));
@@ -179,7 +193,11 @@ async fn bad_cursors_are_invalid_cursor() {
 async fn count_is_clamped_to_max_results() {
     let h = harness_with(|b| b.max_results(2));
     let uids = with_users(&h, &["k1", "k2", "k3"]).await;
-    for q in ["cursor", "cursor&count=10", "cursor&count=99999999999999999999"] {
+    for q in [
+        "cursor",
+        "cursor&count=10",
+        "cursor&count=99999999999999999999",
+    ] {
         let body = h.get(&format!("/Users?{q}")).await.expect(200);
         assert_eq!(ids(&body), uids[..2], "{q}");
         assert!(body.get("nextCursor").is_some(), "{q}");

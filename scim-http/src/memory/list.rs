@@ -192,7 +192,10 @@ fn sort_key(p: &Position) -> SortKey {
     match &p.key {
         None => SortKey::Missing,
         Some(KeyValue::Bool(b)) => SortKey::Bool(*b),
-        #[allow(clippy::cast_precision_loss, reason = "this store keeps numbers as f64")]
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "this store keeps numbers as f64"
+        )]
         Some(KeyValue::Int(i)) => SortKey::Num(*i as f64),
         Some(KeyValue::Num(n)) => SortKey::Num(*n),
         Some(KeyValue::Str(s)) => SortKey::Str(s.clone()),

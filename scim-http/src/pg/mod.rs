@@ -45,8 +45,8 @@ use scim_core::Resource;
 use scim_filter::SqlParam;
 use scim_patch::{MemberChange, Patch};
 use serde_json::Value;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::PgConnection;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use self::rows::{Stored, db, has_members, tag};
 use crate::context::RequestContext;

@@ -84,10 +84,8 @@ pub(super) async fn list(
             .count
             .map_or(usize::MAX, |c| usize::try_from(c).unwrap_or(usize::MAX));
         let key = query.sort.as_ref().map(|s| {
-            sort_expr(&ty, s).map_or_else(
-                || ("NULL".to_owned(), "text"),
-                |e| (e, sort_type(&ty, s)),
-            )
+            sort_expr(&ty, s)
+                .map_or_else(|| ("NULL".to_owned(), "text"), |e| (e, sort_type(&ty, s)))
         });
         let descending = query
             .sort
@@ -104,7 +102,9 @@ pub(super) async fn list(
         let limit = take.saturating_add(1);
         let (rows, previous, next) = match cursor {
             Cursor::After(p) => {
-                let mut rows = run.fetch(&mut tx, Some((p, descending)), false, limit).await?;
+                let mut rows = run
+                    .fetch(&mut tx, Some((p, descending)), false, limit)
+                    .await?;
                 let next = rows.len() > take;
                 rows.truncate(take);
                 let previous = match rows.first() {
@@ -114,7 +114,9 @@ pub(super) async fn list(
                 (rows, previous, next)
             }
             Cursor::Before(p) => {
-                let mut rows = run.fetch(&mut tx, Some((p, !descending)), true, limit).await?;
+                let mut rows = run
+                    .fetch(&mut tx, Some((p, !descending)), true, limit)
+                    .await?;
                 if rows.len() < take {
                     let mut rows = run.fetch(&mut tx, None, false, limit).await?;
                     let next = rows.len() > take;
@@ -139,8 +141,16 @@ pub(super) async fn list(
             }
         };
         let cursors = PageCursors {
-            previous: if previous { rows.first().map(|(_, p)| p.clone()) } else { None },
-            next: if next { rows.last().map(|(_, p)| p.clone()) } else { None },
+            previous: if previous {
+                rows.first().map(|(_, p)| p.clone())
+            } else {
+                None
+            },
+            next: if next {
+                rows.last().map(|(_, p)| p.clone())
+            } else {
+                None
+            },
         };
         for (row, _) in &rows {
             let stored = Stored::from_row(row)?;
@@ -302,8 +312,7 @@ fn keyset_order(ty: &ResourceType, sort: Option<&SortSpec>, reversed: bool) -> S
 /// The SQL type of [`sort_expr`]'s value, to cast a cursor's text back to.
 fn sort_type(ty: &ResourceType, sort: &SortSpec) -> &'static str {
     let p = &sort.by;
-    let Some(resolved) = ty.resolve_parts(p.urn.as_deref(), &p.name, p.sub_attr.as_deref())
-    else {
+    let Some(resolved) = ty.resolve_parts(p.urn.as_deref(), &p.name, p.sub_attr.as_deref()) else {
         return "text";
     };
     if resolved.extension_urn().is_none() {

@@ -44,10 +44,10 @@ use scim_core::Resource;
 use scim_filter::SqlParam;
 use scim_patch::{MemberChange, Patch};
 use serde_json::Value;
+use sqlx::SqliteConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::SqliteConnection;
 
 use self::rows::{Stored, db, has_members, tag};
 use crate::context::RequestContext;

@@ -100,7 +100,9 @@ pub(super) async fn list(
         let limit = take.saturating_add(1);
         let (rows, previous, next) = match cursor {
             Cursor::After(p) => {
-                let mut rows = run.fetch(&mut tx, Some((p, descending)), false, limit).await?;
+                let mut rows = run
+                    .fetch(&mut tx, Some((p, descending)), false, limit)
+                    .await?;
                 let next = rows.len() > take;
                 rows.truncate(take);
                 let previous = match rows.first() {
@@ -110,7 +112,9 @@ pub(super) async fn list(
                 (rows, previous, next)
             }
             Cursor::Before(p) => {
-                let mut rows = run.fetch(&mut tx, Some((p, !descending)), true, limit).await?;
+                let mut rows = run
+                    .fetch(&mut tx, Some((p, !descending)), true, limit)
+                    .await?;
                 if rows.len() < take {
                     let mut rows = run.fetch(&mut tx, None, false, limit).await?;
                     let next = rows.len() > take;
@@ -135,8 +139,16 @@ pub(super) async fn list(
             }
         };
         let cursors = PageCursors {
-            previous: if previous { rows.first().map(|(_, p)| p.clone()) } else { None },
-            next: if next { rows.last().map(|(_, p)| p.clone()) } else { None },
+            previous: if previous {
+                rows.first().map(|(_, p)| p.clone())
+            } else {
+                None
+            },
+            next: if next {
+                rows.last().map(|(_, p)| p.clone())
+            } else {
+                None
+            },
         };
         for (row, _) in &rows {
             let stored = Stored::from_row(row)?;

@@ -148,7 +148,10 @@ pub(crate) async fn walks_survive_concurrent_creates_and_deletes<B: Backend>(bac
             "userName descending",
             Some(sorted_by("userName", SortOrder::Descending)),
         ),
-        ("title ascending", Some(sorted_by("title", SortOrder::Ascending))),
+        (
+            "title ascending",
+            Some(sorted_by("title", SortOrder::Ascending)),
+        ),
     ] {
         let env = Env::new(backend).await;
         let mut all = Vec::new();
