@@ -163,7 +163,7 @@ impl<'q> Prepared<'q> {
                 let p = (sort_key(p), p.seq);
                 let before = keyed.partition_point(|(k, e)| order(k, e.seq, &p) == Ordering::Less);
                 // Fewer than a page before it: the first page.
-                before.checked_sub(take).unwrap_or(0)
+                before.saturating_sub(take)
             }
             _ => 0,
         };
