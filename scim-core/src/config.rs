@@ -48,6 +48,9 @@ pub struct ServiceProviderConfig {
     pub etag: FeatureConfig,
     /// The authentication schemes accepted (RFC 7643 §5, `authenticationSchemes`).
     pub authentication_schemes: Vec<AuthenticationScheme>,
+    /// Pagination methods and page sizes (RFC 9865 §4, `pagination`; OPTIONAL).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pagination: Option<PaginationConfig>,
     /// Resource metadata (RFC 7643 §3.1, `meta`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<Meta>,
@@ -66,6 +69,7 @@ impl Default for ServiceProviderConfig {
             sort: FeatureConfig::default(),
             etag: FeatureConfig::default(),
             authentication_schemes: Vec::new(),
+            pagination: None,
             meta: None,
         }
     }
@@ -140,6 +144,13 @@ impl ServiceProviderConfig {
         self
     }
 
+    /// Advertises the pagination methods and page sizes (RFC 9865 §4, `pagination`).
+    #[must_use]
+    pub fn pagination(mut self, pagination: PaginationConfig) -> Self {
+        self.pagination = Some(pagination);
+        self
+    }
+
     /// Sets `meta`.
     #[must_use]
     pub fn meta(mut self, meta: Meta) -> Self {
@@ -199,6 +210,89 @@ pub struct FilterConfig {
     pub supported: bool,
     /// The maximum number of resources a response returns (`maxResults`; REQUIRED).
     pub max_results: u64,
+}
+
+/// Pagination configuration (RFC 9865 §4, `pagination`): which methods are supported, the
+/// default one, and page sizes.
+///
+/// ```
+/// use scim_core::{PaginationConfig, PaginationMethod};
+///
+/// let p = PaginationConfig::new(true, true)
+///     .default_method(PaginationMethod::Index)
+///     .page_sizes(100, 200);
+/// let json = serde_json::to_value(&p)?;
+/// assert_eq!(json, serde_json::json!({"cursor": true, "index": true,
+///     "defaultPaginationMethod": "index", "defaultPageSize": 100, "maxPageSize": 200}));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PaginationConfig {
+    /// Whether cursor-based pagination is supported (`cursor`; REQUIRED).
+    pub cursor: bool,
+    /// Whether index-based pagination is supported (`index`; REQUIRED).
+    pub index: bool,
+    /// The method used when a request names none (`defaultPaginationMethod`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_pagination_method: Option<PaginationMethod>,
+    /// The page size when a query has no `count` (`defaultPageSize`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_page_size: Option<u64>,
+    /// The largest page served, whatever the `count` (`maxPageSize`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_page_size: Option<u64>,
+    /// The minimum number of seconds a cursor stays valid between page requests
+    /// (`cursorTimeout`); absent when cursors do not expire.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor_timeout: Option<u64>,
+}
+
+impl PaginationConfig {
+    /// Which methods are supported; nothing else advertised.
+    pub const fn new(cursor: bool, index: bool) -> Self {
+        PaginationConfig {
+            cursor,
+            index,
+            default_pagination_method: None,
+            default_page_size: None,
+            max_page_size: None,
+            cursor_timeout: None,
+        }
+    }
+
+    /// Sets `defaultPaginationMethod`.
+    #[must_use]
+    pub const fn default_method(mut self, method: PaginationMethod) -> Self {
+        self.default_pagination_method = Some(method);
+        self
+    }
+
+    /// Sets `defaultPageSize` and `maxPageSize`.
+    #[must_use]
+    pub const fn page_sizes(mut self, default_page_size: u64, max_page_size: u64) -> Self {
+        self.default_page_size = Some(default_page_size);
+        self.max_page_size = Some(max_page_size);
+        self
+    }
+
+    /// Sets `cursorTimeout`, in seconds.
+    #[must_use]
+    pub const fn cursor_timeout(mut self, seconds: u64) -> Self {
+        self.cursor_timeout = Some(seconds);
+        self
+    }
+}
+
+/// A pagination method (RFC 9865 §4, `defaultPaginationMethod`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum PaginationMethod {
+    /// `cursor`: pages selected by `cursor` (RFC 9865).
+    Cursor,
+    /// `index`: pages selected by `startIndex` (RFC 7644 §3.4.2.4).
+    Index,
 }
 
 /// An authentication scheme the service provider accepts (RFC 7643 §5,

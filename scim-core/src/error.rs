@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::urn;
 
-/// The `scimType` detail error keyword (RFC 7644 §3.12, Table 9).
+/// The `scimType` detail error keyword (RFC 7644 §3.12, Table 9, extended by RFC 9865 §2.1
+/// with `invalidCursor`, `expiredCursor` and `invalidCount`).
 ///
 /// Serialises to the exact RFC spelling (`invalidFilter`, `invalidVers`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -41,6 +42,13 @@ pub enum ScimType {
     InvalidVers,
     /// The request cannot be completed because of sensitive information in the request URI.
     Sensitive,
+    /// The `cursor` value is invalid: malformed, altered, or from a different query
+    /// (RFC 9865 §2.1).
+    InvalidCursor,
+    /// The `cursor` has expired (RFC 9865 §2.1).
+    ExpiredCursor,
+    /// The `count` value is invalid (RFC 9865 §2.1).
+    InvalidCount,
 }
 
 impl ScimType {
@@ -57,6 +65,9 @@ impl ScimType {
             ScimType::InvalidValue => "invalidValue",
             ScimType::InvalidVers => "invalidVers",
             ScimType::Sensitive => "sensitive",
+            ScimType::InvalidCursor => "invalidCursor",
+            ScimType::ExpiredCursor => "expiredCursor",
+            ScimType::InvalidCount => "invalidCount",
         }
     }
 
@@ -169,6 +180,12 @@ impl ScimError {
     /// 403 `sensitive`: sensitive information in the request URI.
     pub fn sensitive(detail: impl Into<Cow<'static, str>>) -> Self {
         Self::with_type(ScimType::Sensitive, detail)
+    }
+
+    /// 400 `invalidCursor`: a `cursor` that is malformed, altered or from a different query
+    /// (RFC 9865 §2.1).
+    pub fn invalid_cursor(detail: impl Into<Cow<'static, str>>) -> Self {
+        Self::with_type(ScimType::InvalidCursor, detail)
     }
 
     /// 404: no such resource or endpoint.
@@ -313,6 +330,9 @@ mod tests {
             ScimType::InvalidValue,
             ScimType::InvalidVers,
             ScimType::Sensitive,
+            ScimType::InvalidCursor,
+            ScimType::ExpiredCursor,
+            ScimType::InvalidCount,
         ];
         for t in all {
             let v = serde_json::to_value(t).unwrap();

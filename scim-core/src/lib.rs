@@ -88,7 +88,8 @@ pub mod urn;
 pub mod validate;
 
 pub use config::{
-    AuthenticationScheme, BulkConfig, FeatureConfig, FilterConfig, ServiceProviderConfig,
+    AuthenticationScheme, BulkConfig, FeatureConfig, FilterConfig, PaginationConfig,
+    PaginationMethod, ServiceProviderConfig,
 };
 pub use datetime::DateTime;
 pub use error::{ErrorResponse, ScimError, ScimType};

@@ -346,9 +346,25 @@ fn service_provider_config_attributes() {
             "changePassword",
             "sort",
             "etag",
-            "authenticationSchemes"
+            "authenticationSchemes",
+            "pagination"
         ]
     );
+    // RFC 9865 §4: OPTIONAL, with REQUIRED `cursor` and `index`.
+    let p = sub(s, "pagination");
+    assert!(p.is_complex() && !p.required && !p.multi_valued);
+    assert_eq!(
+        names(&p.sub_attributes),
+        [
+            "cursor",
+            "index",
+            "defaultPaginationMethod",
+            "defaultPageSize",
+            "maxPageSize",
+            "cursorTimeout"
+        ]
+    );
+    assert!(sub(s, "pagination.cursor").required && sub(s, "pagination.index").required);
     let mut v = Vec::new();
     walk("", &s.attributes, &mut v);
     for (path, a) in v {

@@ -16,6 +16,19 @@
 //! | `/Me` | 501 unless enabled with [`ScimServerBuilder::me`] | §3.11 |
 //!
 //! Every response is `application/scim+json`; every error is an RFC 7644 §3.12 error body.
+//!
+//! # Paging
+//!
+//! Lists page by index (`startIndex`, `count`; RFC 7644 §3.4.2.4), the default, or by cursor
+//! (`cursor`, `count`; RFC 9865), on `GET /{type}` and `POST /{type}/.search`: an empty
+//! `cursor` asks for the first page, and each page carries `nextCursor` (absent on the last
+//! page) and `previousCursor` (absent on the first), opaque tokens of at most 1 KiB. Cursors
+//! are keyset positions (sort value and creation order), so a walk neither skips nor repeats
+//! a resource that exists throughout it, whatever is created or deleted meanwhile; they do
+//! not expire. A cursor from another query (type, filter or sort), or altered, is 400
+//! `invalidCursor`; `cursor` with `startIndex` is 400 `invalidValue`; the root-level
+//! `POST /.search` pages by index only (a `cursor` there is 400 `invalidValue`).
+//! `/ServiceProviderConfig` advertises both methods in `pagination`.
 //! Resources carry `meta.version` and an `ETag`; `If-Match` and `If-None-Match` are honoured.
 //!
 //! # Example
@@ -102,6 +115,9 @@
 
 mod auth;
 mod context;
+mod cursor;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod keyset;
 #[cfg(feature = "memory")]
 mod memory;
 mod ops;
@@ -141,8 +157,9 @@ pub use sort::SortKey;
 #[cfg(feature = "sqlite")]
 pub use sql::SqliteStore;
 pub use store::{
-    ListQuery, MemberDiff, PATCH_RETRIES, Page, PatchResult, Replacement, ResourceStore,
-    SecretChange, SortSpec, StoreError, TRANSIENT_RETRIES, read_check_write,
+    Cursor, KeyValue, ListQuery, MemberDiff, PATCH_RETRIES, Page, PageCursors, PatchResult,
+    Position, Replacement, ResourceStore, SecretChange, SortSpec, StoreError, TRANSIENT_RETRIES,
+    read_check_write,
 };
 
 // What a host needs from the other crates, so that it depends on `scim-http` alone.

@@ -14,6 +14,8 @@ pub(crate) struct QueryParams {
     pub(crate) sort_order: Option<SortOrder>,
     pub(crate) start_index: Option<i64>,
     pub(crate) count: Option<i64>,
+    /// RFC 9865 `cursor`: `Some("")` for `cursor` with no value (the first page).
+    pub(crate) cursor: Option<String>,
     pub(crate) attributes: Option<Vec<String>>,
     pub(crate) excluded_attributes: Option<Vec<String>>,
 }
@@ -49,6 +51,8 @@ impl QueryParams {
                 p.start_index = integer("startIndex", &value)?;
             } else if is("count") {
                 p.count = integer("count", &value)?;
+            } else if is("cursor") {
+                p.cursor = Some(value.into_owned());
             } else if is("attributes") {
                 p.attributes = Some(names(&value));
             } else if is("excludedAttributes") {
@@ -66,6 +70,7 @@ impl QueryParams {
             sort_order: req.sort_order,
             start_index: req.start_index,
             count: req.count,
+            cursor: req.cursor,
             attributes: req.attributes,
             excluded_attributes: req.excluded_attributes,
         }
@@ -209,6 +214,15 @@ mod tests {
                 "{q}"
             );
         }
+    }
+
+    #[test]
+    fn cursor_with_and_without_a_value() {
+        let p = QueryParams::parse(Some("filter=x&cursor&count=2")).unwrap();
+        assert_eq!(p.cursor.as_deref(), Some(""));
+        let p = QueryParams::parse(Some("Cursor=AbC-_9")).unwrap();
+        assert_eq!(p.cursor.as_deref(), Some("AbC-_9"));
+        assert_eq!(QueryParams::parse(Some("count=2")).unwrap().cursor, None);
     }
 
     #[test]

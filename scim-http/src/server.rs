@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use scim_core::validate::ValidationOptions;
-use scim_core::{AuthenticationScheme, Registry, ServiceProviderConfig};
+use scim_core::{
+    AuthenticationScheme, PaginationConfig, PaginationMethod, Registry, ServiceProviderConfig,
+};
 use scim_filter::ParseOptions;
 use scim_patch::PatchOptions;
 
@@ -378,7 +380,15 @@ impl ScimServerBuilder {
             .sort(true)
             .etag(true)
             // Passwords are hashed on the way in, so PUT and PATCH can set a new one.
-            .change_password(true);
+            .change_password(true)
+            // RFC 9865 §4: both methods; index stays the default (§2.4: a server that
+            // paged by index before keeps it), `count` defaults to and is clamped at
+            // maxResults. Cursors do not expire, so no `cursorTimeout`.
+            .pagination(
+                PaginationConfig::new(true, true)
+                    .default_method(PaginationMethod::Index)
+                    .page_sizes(l.max_results, l.max_results),
+            );
         let schemes: Vec<AuthenticationScheme> = auth.schemes();
         for s in schemes {
             config = config.authentication_scheme(s);

@@ -437,6 +437,9 @@ fn member_diff(current: &Resource, new: &Resource) -> MemberDiff {
 }
 
 /// A list query, resolved against the resource type (RFC 7644 §3.4.2).
+///
+/// A page is selected either by index (`start_index` and `count`, RFC 7644 §3.4.2.4) or, when
+/// `cursor` is set, by cursor (RFC 9865 §2): then `start_index` is 1 and unused.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListQuery {
@@ -450,6 +453,10 @@ pub struct ListQuery {
     /// The page size, already clamped to the server's `maxResults`. `Some(0)` asks only for
     /// `totalResults`.
     pub count: Option<u64>,
+    /// Cursor paging (RFC 9865): which page, relative to a [`Position`] the store returned
+    /// earlier for the same query. `None`: index paging. See [`Cursor`] for what a store
+    /// must answer.
+    pub cursor: Option<Cursor>,
 }
 
 impl ListQuery {
@@ -460,6 +467,7 @@ impl ListQuery {
             sort: None,
             start_index: 1,
             count: None,
+            cursor: None,
         }
     }
 
@@ -484,6 +492,14 @@ impl ListQuery {
         self.sort = Some(sort);
         self
     }
+
+    /// Pages by cursor (RFC 9865): `start_index` goes back to 1.
+    #[must_use]
+    pub fn cursor(mut self, cursor: Cursor) -> Self {
+        self.start_index = 1;
+        self.cursor = Some(cursor);
+        self
+    }
 }
 
 /// A sort key (RFC 7644 §3.4.2.3).
@@ -495,13 +511,105 @@ pub struct SortSpec {
     pub order: SortOrder,
 }
 
+/// Which page of a cursor-paged query (RFC 9865 §2) a store is asked for. Keyset paging:
+/// pages are cut at [`Position`]s in the query's order, not at offsets, so a resource
+/// present throughout a walk is neither skipped nor repeated when others are created or
+/// deleted between pages.
+///
+/// The query's order is its sort (RFC 7644 §3.4.2.3, unassigned values last ascending,
+/// first descending), then the store's stable order ([`Position::seq`]); without a sort,
+/// the stable order alone. Descending is the exact reverse of ascending.
+///
+/// For a cursor query the store answers with [`Page::cursors`] set (a store that leaves it
+/// `None` does not page by cursor: the server answers 501).
+///
+/// The server decodes the client's opaque token into this and checks that it was issued
+/// for the same resource type, filter and sort; a store gets only positions it produced
+/// itself, though possibly of resources deleted since.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Cursor {
+    /// The first page (an empty `cursor` parameter): the first `count` resources.
+    First,
+    /// The `count` resources that come after this position (the page following the one
+    /// that ended there).
+    After(Position),
+    /// The `count` resources that come before this position, in the query's order (the page
+    /// preceding the one that began there). When fewer than `count` resources precede it,
+    /// the store answers [`Cursor::First`] instead, so that a page is never short at the
+    /// start.
+    Before(Position),
+}
+
+/// A resource's place in a query's order (RFC 9865 keyset paging): its sort value, and its
+/// place in the store's stable order, which breaks ties and is unique within a resource type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Position {
+    /// The resource's value for the query's sort key, as the store compares it (folded,
+    /// typed); `None` without a sort, or when the resource has no value.
+    pub key: Option<KeyValue>,
+    /// The resource's place in the store's stable order: creation order in the shipped
+    /// stores. Unique among resources of one type.
+    pub seq: u64,
+}
+
+/// A sort value in a [`Position`], in the store's own representation (a SQL store returns
+/// what its database compares; the in-memory store, a [`SortKey`](crate::SortKey)).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum KeyValue {
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A floating-point number.
+    Num(f64),
+    /// A string (or a value the store compares as its text form).
+    Str(String),
+}
+
 /// One page of results.
 #[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
 pub struct Page {
-    /// The number of resources matching the query, across all pages.
+    /// The number of resources matching the query, across all pages (RFC 9865 §2 keeps
+    /// `totalResults` for cursor pages too).
     pub total_results: u64,
     /// The resources of the requested page, in order.
     pub resources: Vec<Resource>,
+    /// For a cursor query ([`ListQuery::cursor`]): the positions the neighbouring pages are
+    /// cut at. `None` for an index query, or from a store that does not page by cursor.
+    pub cursors: Option<PageCursors>,
+}
+
+impl Page {
+    /// A page of `resources` out of `total_results`.
+    pub fn new(total_results: u64, resources: Vec<Resource>) -> Self {
+        Page {
+            total_results,
+            resources,
+            cursors: None,
+        }
+    }
+
+    /// Sets the positions of the neighbouring pages (a cursor query's answer).
+    #[must_use]
+    pub fn with_cursors(mut self, cursors: PageCursors) -> Self {
+        self.cursors = Some(cursors);
+        self
+    }
+}
+
+/// Where the pages around a cursor page are cut (RFC 9865 §2, `previousCursor` and
+/// `nextCursor`); the server turns each into an opaque token.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PageCursors {
+    /// The position of the page's first resource, when resources come before it: the
+    /// previous page is [`Cursor::Before`] it. `None` on the first page.
+    pub previous: Option<Position>,
+    /// The position of the page's last resource, when resources come after it: the next
+    /// page is [`Cursor::After`] it. `None` on the last page.
+    pub next: Option<Position>,
 }
 
 /// A store failure. Each maps to one HTTP status (see the `From` impl into [`ScimError`]).

@@ -42,6 +42,10 @@ pub struct SearchRequest {
     /// The maximum number of results per page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
+    /// The cursor of the page wanted (RFC 9865 §3): `""` for the first page, else a
+    /// `nextCursor` or `previousCursor` of an earlier response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
 }
 
 impl SearchRequest {

@@ -754,6 +754,51 @@ fn build_service_provider_config() -> Schema {
             .description(
                 "A complex type that specifies supported authentication scheme properties.",
             ),
+            // RFC 9865 §4 (OPTIONAL): pagination methods, defaults and limits.
+            Attribute::complex(
+                "pagination",
+                vec![
+                    Attribute::boolean("cursor")
+                        .required()
+                        .mutability(ro)
+                        .description(
+                            "A Boolean value specifying support of cursor-based pagination.",
+                        ),
+                    Attribute::boolean("index")
+                        .required()
+                        .mutability(ro)
+                        .description(
+                            "A Boolean value specifying support of index-based pagination.",
+                        ),
+                    Attribute::string("defaultPaginationMethod")
+                        .mutability(ro)
+                        .canonical_values(["cursor", "index"])
+                        .description(
+                            "The type of pagination that the service provider defaults to when \
+                             the client has not specified which method it wishes to use.",
+                        ),
+                    Attribute::integer("defaultPageSize")
+                        .mutability(ro)
+                        .description(
+                            "The default number of results returned in a page when a count is \
+                             not specified in the query.",
+                        ),
+                    Attribute::integer("maxPageSize")
+                        .mutability(ro)
+                        .description(
+                            "The maximum number of results returned in a page regardless of \
+                             what is specified for the count in a query.",
+                        ),
+                    Attribute::integer("cursorTimeout")
+                        .mutability(ro)
+                        .description(
+                            "The minimum number of seconds that a cursor is valid between page \
+                             requests.",
+                        ),
+                ],
+            )
+            .mutability(ro)
+            .description("A complex type that indicates pagination configuration options."),
         ],
     )
     .description("Schema for representing the service provider's configuration")

@@ -1,6 +1,7 @@
 //! Queries: a filter answered from an index when it is an equality on an indexed
 //! attribute (also under `and`), else evaluated with `scim-filter`; sorting per RFC 7644
-//! §3.4.2.3; paging in creation order.
+//! §3.4.2.3; paging in creation order, by index or by cursor (RFC 9865: keyset positions
+//! of sort key and creation sequence, found by binary search in the ordered results).
 
 use std::convert::Infallible;
 
@@ -10,8 +11,10 @@ use scim_filter::{AttrPath, CompValue, CompareOp, Filter, FilterVisitor, Matcher
 
 use super::collection::Entry;
 use super::tenant::TenantData;
+use std::cmp::Ordering;
+
 use crate::sort::SortKey;
-use crate::store::{ListQuery, Page, StoreError};
+use crate::store::{Cursor, KeyValue, ListQuery, Page, PageCursors, Position, StoreError};
 
 /// What a query needs that can be prepared before taking the lock.
 pub(super) struct Prepared<'q> {
@@ -54,14 +57,22 @@ impl<'q> Prepared<'q> {
     /// Runs the query over one tenant's data.
     pub(super) fn run(mut self, ty: &ResourceType, data: &TenantData) -> Result<Page, StoreError> {
         let Some(coll) = data.collections.get(&ty.name) else {
-            return Ok(Page::default());
+            let empty = Page::default();
+            return Ok(match self.query.cursor {
+                Some(_) => empty.with_cursors(PageCursors::default()),
+                None => empty,
+            });
         };
         let indexed = self.query.filter.as_ref().and_then(|f| coll.lookup(f));
         if self.single_eq && (indexed.is_none() || self.derived) {
             self.matcher = compile(ty, self.query)?;
         }
         let (skip, take) = (self.skip, self.take);
-        if self.query.sort.is_none() && self.matcher.is_none() && indexed.is_none() {
+        if self.query.sort.is_none()
+            && self.matcher.is_none()
+            && indexed.is_none()
+            && self.query.cursor.is_none()
+        {
             // No filter: the total is known, and the window is walked directly.
             let resources = coll
                 .order
@@ -71,17 +82,14 @@ impl<'q> Prepared<'q> {
                 .filter_map(|id| coll.by_id.get(id))
                 .map(|e| data.with_derived(ty, e))
                 .collect();
-            return Ok(Page {
-                total_results: coll.by_id.len() as u64,
-                resources,
-            });
+            return Ok(Page::new(coll.by_id.len() as u64, resources));
         }
         let keep = |e: &&Entry| match &self.matcher {
             None => true,
             Some(m) if self.derived => m.matches(&data.with_derived(ty, e)),
             Some(m) => m.matches(&e.resource),
         };
-        let mut hits: Vec<&Entry> = match &indexed {
+        let hits: Vec<&Entry> = match &indexed {
             Some(ids) => {
                 let mut v: Vec<&Entry> = ids
                     .iter()
@@ -98,42 +106,108 @@ impl<'q> Prepared<'q> {
                 .filter(keep)
                 .collect(),
         };
-        if let Some(sort) = &self.query.sort {
-            let case_exact = ty
-                .resolve_parts(
-                    sort.by.urn.as_deref(),
-                    &sort.by.name,
-                    sort.by.sub_attr.as_deref(),
-                )
-                .is_some_and(|r| r.definition().case_exact);
-            let mut keyed: Vec<(SortKey, &Entry)> = hits
-                .into_iter()
-                .map(|e| {
-                    let key = if self.derived {
-                        SortKey::of(&data.with_derived(ty, e), &sort.by, case_exact)
-                    } else {
-                        SortKey::of(&e.resource, &sort.by, case_exact)
-                    };
-                    (key, e)
-                })
-                .collect();
+        let mut keyed: Vec<(SortKey, &Entry)> = match &self.query.sort {
+            None => hits.into_iter().map(|e| (SortKey::Missing, e)).collect(),
+            Some(sort) => {
+                let case_exact = ty
+                    .resolve_parts(
+                        sort.by.urn.as_deref(),
+                        &sort.by.name,
+                        sort.by.sub_attr.as_deref(),
+                    )
+                    .is_some_and(|r| r.definition().case_exact);
+                hits.into_iter()
+                    .map(|e| {
+                        let key = if self.derived {
+                            SortKey::of(&data.with_derived(ty, e), &sort.by, case_exact)
+                        } else {
+                            SortKey::of(&e.resource, &sort.by, case_exact)
+                        };
+                        (key, e)
+                    })
+                    .collect()
+            }
+        };
+        let descending = self
+            .query
+            .sort
+            .as_ref()
+            .is_some_and(|s| s.order == SortOrder::Descending);
+        if self.query.sort.is_some() {
             keyed.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.seq.cmp(&b.1.seq)));
-            if sort.order == SortOrder::Descending {
+            if descending {
                 keyed.reverse();
             }
-            hits = keyed.into_iter().map(|(_, e)| e).collect();
         }
-        let total = hits.len() as u64;
-        let resources = hits
-            .into_iter()
-            .skip(skip)
-            .take(take)
-            .map(|e| data.with_derived(ty, e))
+        let total = keyed.len() as u64;
+        let Some(cursor) = &self.query.cursor else {
+            let resources = keyed
+                .into_iter()
+                .skip(skip)
+                .take(take)
+                .map(|(_, e)| data.with_derived(ty, e))
+                .collect();
+            return Ok(Page::new(total, resources));
+        };
+        // Keyset paging: `keyed` is in the query's order, so positions binary-search.
+        let order = |key: &SortKey, seq: u64, p: &(SortKey, u64)| {
+            let o = key.cmp(&p.0).then(seq.cmp(&p.1));
+            if descending { o.reverse() } else { o }
+        };
+        let start = match cursor {
+            Cursor::After(p) => {
+                let p = (sort_key(p), p.seq);
+                keyed.partition_point(|(k, e)| order(k, e.seq, &p) != Ordering::Greater)
+            }
+            Cursor::Before(p) => {
+                let p = (sort_key(p), p.seq);
+                let before = keyed.partition_point(|(k, e)| order(k, e.seq, &p) == Ordering::Less);
+                // Fewer than a page before it: the first page.
+                before.saturating_sub(take)
+            }
+            _ => 0,
+        };
+        let end = start.saturating_add(take).min(keyed.len());
+        let window = keyed.get(start..end).unwrap_or_default();
+        let position = |(k, e): &(SortKey, &Entry)| Position {
+            key: key_value(k),
+            seq: e.seq,
+        };
+        let cursors = PageCursors {
+            previous: (start > 0).then(|| window.first().map(position)).flatten(),
+            next: (end < keyed.len())
+                .then(|| window.last().map(position))
+                .flatten(),
+        };
+        let resources = window
+            .iter()
+            .map(|(_, e)| data.with_derived(ty, e))
             .collect();
-        Ok(Page {
-            total_results: total,
-            resources,
-        })
+        Ok(Page::new(total, resources).with_cursors(cursors))
+    }
+}
+
+/// The key of a position, as this store compares it.
+fn sort_key(p: &Position) -> SortKey {
+    match &p.key {
+        None => SortKey::Missing,
+        Some(KeyValue::Bool(b)) => SortKey::Bool(*b),
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "this store keeps numbers as f64"
+        )]
+        Some(KeyValue::Int(i)) => SortKey::Num(*i as f64),
+        Some(KeyValue::Num(n)) => SortKey::Num(*n),
+        Some(KeyValue::Str(s)) => SortKey::Str(s.clone()),
+    }
+}
+
+fn key_value(k: &SortKey) -> Option<KeyValue> {
+    match k {
+        SortKey::Bool(b) => Some(KeyValue::Bool(*b)),
+        SortKey::Num(n) => Some(KeyValue::Num(*n)),
+        SortKey::Str(s) => Some(KeyValue::Str(s.clone())),
+        SortKey::Missing => None,
     }
 }
 

@@ -3,10 +3,12 @@
 
 use std::sync::Arc;
 
+use http::StatusCode;
 use scim_core::message::{ListResponse, SortOrder};
 use scim_core::{ResourceType, ScimError};
 use scim_filter::{AttrPath, EvalError, Filter};
 
+use crate::cursor::{self, Binding};
 use crate::query::QueryParams;
 use crate::request::Exchange;
 use crate::response::Reply;
@@ -31,10 +33,36 @@ pub(super) async fn list<'a>(
         .take(take)
         .map(|r| renderer.render(ty, r, &projection))
         .collect();
-    Ok(Reply::List(ListResponse::new(
+    if query.cursor.is_none() {
+        return Ok(Reply::List(ListResponse::new(
+            page.total_results,
+            query.start_index,
+            resources,
+        )));
+    }
+    // RFC 9865 §2: no startIndex; nextCursor except on the last page, previousCursor never
+    // on the first.
+    let cursors = page.cursors.ok_or_else(|| {
+        ScimError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            None,
+            "this service provider's store does not page by cursor; page by startIndex",
+        )
+    })?;
+    let binding = Binding::of(ty, &query);
+    let next = match &cursors.next {
+        Some(p) => Some(cursor::encode(p, true, &binding)?),
+        None => None,
+    };
+    let previous = match &cursors.previous {
+        Some(p) => Some(cursor::encode(p, false, &binding)?),
+        None => None,
+    };
+    Ok(Reply::List(ListResponse::cursor_page(
         page.total_results,
-        query.start_index,
         resources,
+        next,
+        previous,
     )))
 }
 
@@ -53,6 +81,11 @@ pub(super) enum Unknown {
 /// may be neither filtered nor sorted on), paging clamped per RFC 7644 §3.4.2.4 to the
 /// server's `maxResults`. With [`Unknown::Skip`], a filter naming an attribute the type lacks
 /// gives `None`.
+///
+/// A `cursor` (RFC 9865 §2) is decoded against the resolved query: 400 `invalidCursor` when
+/// it was not issued for the same type, filter and sort, or was altered. With `startIndex`
+/// too it is 400 `invalidValue`: RFC 9865 §2.4 has a client pick one method or the other
+/// and defines no meaning for both, so the server refuses to guess.
 pub(super) fn resolve(
     x: &Exchange<'_>,
     ty: &ResourceType,
@@ -95,6 +128,16 @@ pub(super) fn resolve(
     let mut query = ListQuery::all().page(start_index, Some(count));
     query.filter = filter;
     query.sort = sort;
+    if let Some(text) = &params.cursor {
+        if params.start_index.is_some() {
+            return Err(ScimError::invalid_value(
+                "startIndex and cursor select a page in two different ways (RFC 9865 §2.4); \
+                 send one of them",
+            ));
+        }
+        let c = cursor::decode(text, &Binding::of(ty, &query))?;
+        query = query.cursor(c);
+    }
     Ok(Some(query))
 }
 

@@ -10,6 +10,10 @@
 //! the page is cut from each type's window exactly, at any `startIndex`. Sorted, the pages
 //! of each type are merged, which needs the first `startIndex + count - 1` rows of each: a
 //! page that ends past `maxResults` is 400 `tooMany`.
+//!
+//! Cursor paging (RFC 9865) is served per resource type (`POST /Users/.search` with a
+//! `cursor`), not here: a root-level `cursor` is 400 `invalidValue`. A position across types
+//! would need one order over several stores' sequences; index paging covers the root.
 
 use std::sync::Arc;
 
@@ -28,6 +32,12 @@ pub(super) async fn root_search<'a>(
     x: &'a Exchange<'a>,
     params: &QueryParams,
 ) -> Result<Reply<'a>, ScimError> {
+    if params.cursor.is_some() {
+        return Err(ScimError::invalid_value(
+            "a root-level /.search pages by startIndex only; page by cursor with \
+             POST /{resourceType}/.search (RFC 9865 §3)",
+        ));
+    }
     let max = x.server.limits.max_results;
     let (start, count) = paging(params, max);
     let mut queries = Vec::new();

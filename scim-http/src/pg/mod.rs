@@ -44,11 +44,11 @@ mod schema;
 use std::str::FromStr;
 
 use async_trait::async_trait;
-use scim_core::{Resource, ScimError};
-use scim_filter::{Dialect, SqlParam};
+use scim_core::Resource;
+use scim_filter::SqlParam;
 use scim_patch::{MemberChange, Patch};
+use sqlx::PgConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{PgConnection, Row as _};
 
 use self::rows::{Stored, db, has_members, tag};
 use crate::context::RequestContext;
@@ -244,66 +244,7 @@ impl ResourceStore for PostgresStore {
     }
 
     async fn list(&self, ctx: &RequestContext, query: &ListQuery) -> Result<Page, StoreError> {
-        let ty = ctx.resource_type().clone();
-        let tenant = tenant(ctx);
-        let clause = match &query.filter {
-            Some(f) => Some(
-                query::mapping(&ty)?
-                    .translate(f, Dialect::Postgres)
-                    .map_err(ScimError::from)?,
-            ),
-            None => None,
-        };
-        // The filter's placeholders are `$1`…`$n`; the store's own come after them.
-        let params = clause.as_ref().map_or(&[][..], |w| &w.params[..]);
-        let n = params.len();
-        let (t, y, lim, off) = (n + 1, n + 2, n + 3, n + 4);
-        let from = match &clause {
-            Some(w) => format!(
-                "FROM resources AS r WHERE ({}) AND r.tenant = ${t} AND r.type = ${y}",
-                w.sql
-            ),
-            None => format!("FROM resources AS r WHERE r.tenant = ${t} AND r.type = ${y}"),
-        };
-        let mut tx = self.read_tx().await?;
-        let count_sql = format!("SELECT count(*) AS n {from}");
-        let count = bind_all(sqlx::query(sqlx::AssertSqlSafe(count_sql)), params)?
-            .bind(tenant)
-            .bind(&ty.name)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db)?;
-        let total: i64 = count.try_get("n").map_err(db)?;
-        let mut page = Page {
-            total_results: u64::try_from(total).unwrap_or_default(),
-            resources: Vec::new(),
-        };
-        if query.count == Some(0) {
-            return Ok(page);
-        }
-        let order = query::order_by(&ty, query.sort.as_ref());
-        let sql = format!(
-            "SELECT {} {from} ORDER BY {order} LIMIT ${lim} OFFSET ${off}",
-            rows::COLUMNS
-        );
-        // `LIMIT NULL` is no limit.
-        let limit = query.count.map(|c| i64::try_from(c).unwrap_or(i64::MAX));
-        let offset = i64::try_from(query.start_index.saturating_sub(1)).unwrap_or(i64::MAX);
-        let found = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), params)?
-            .bind(tenant)
-            .bind(&ty.name)
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db)?;
-        for row in &found {
-            let stored = Stored::from_row(row)?;
-            page.resources
-                .push(rows::render(&mut tx, tenant, &ty, &stored, ctx.wants_members()).await?);
-        }
-        tx.commit().await.map_err(db)?;
-        Ok(page)
+        query::list(self, ctx, query).await
     }
 
     async fn replace(

@@ -20,11 +20,318 @@
 //! cast, and so the query, fail.
 
 use scim_core::message::SortOrder;
-use scim_core::{AttrType, Attribute, ResourceType};
-use scim_filter::{Column, MultiValued, SqlMapping};
+use scim_core::{AttrType, Attribute, ResourceType, ScimError};
+use scim_filter::{Column, Dialect, MultiValued, SqlMapping, SqlParam};
+use sqlx::Row as _;
+use sqlx::postgres::PgRow;
 
-use super::rows::{has_groups, has_members, unique_column};
-use crate::store::{SortSpec, StoreError};
+use super::rows::{self, Stored, db, has_groups, has_members, unique_column};
+use super::{PostgresStore, bind_all, tenant};
+use crate::context::RequestContext;
+use crate::keyset;
+use crate::store::{
+    Cursor, KeyValue, ListQuery, Page, PageCursors, Position, SortSpec, StoreError,
+};
+
+/// [`ResourceStore::list`](crate::ResourceStore::list): the filter as SQL, `totalResults`
+/// with `count(*)`, and the page by `LIMIT … OFFSET` (index paging) or by keyset (cursor
+/// paging, RFC 9865: `WHERE (sort value, seq)` after the cursor's position, `LIMIT count + 1`
+/// to learn whether a next page exists; a page before a position reads the reverse order
+/// and turns it round). Sort values travel in cursors as text and are cast back to the sort
+/// expression's type. All in one read transaction.
+pub(super) async fn list(
+    store: &PostgresStore,
+    ctx: &RequestContext,
+    query: &ListQuery,
+) -> Result<Page, StoreError> {
+    let ty = ctx.resource_type().clone();
+    let tenant = tenant(ctx);
+    let clause = match &query.filter {
+        Some(f) => Some(
+            mapping(&ty)?
+                .translate(f, Dialect::Postgres)
+                .map_err(ScimError::from)?,
+        ),
+        None => None,
+    };
+    // The filter's placeholders are `$1`…`$n`; the store's own come after them.
+    let params = clause.as_ref().map_or(&[][..], |w| &w.params[..]);
+    let n = params.len();
+    let (t, y, lim, off) = (n + 1, n + 2, n + 3, n + 4);
+    let from = match &clause {
+        Some(w) => format!(
+            "FROM resources AS r WHERE ({}) AND r.tenant = ${t} AND r.type = ${y}",
+            w.sql
+        ),
+        None => format!("FROM resources AS r WHERE r.tenant = ${t} AND r.type = ${y}"),
+    };
+    let mut tx = store.read_tx().await?;
+    let count_sql = format!("SELECT count(*) AS n {from}");
+    let count = bind_all(sqlx::query(sqlx::AssertSqlSafe(count_sql)), params)?
+        .bind(tenant)
+        .bind(&ty.name)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+    let total: i64 = count.try_get("n").map_err(db)?;
+    let mut page = Page::new(u64::try_from(total).unwrap_or_default(), Vec::new());
+    if let Some(cursor) = &query.cursor {
+        page.cursors = Some(PageCursors::default());
+        if query.count == Some(0) {
+            return Ok(page);
+        }
+        let take = query
+            .count
+            .map_or(usize::MAX, |c| usize::try_from(c).unwrap_or(usize::MAX));
+        let key = query.sort.as_ref().map(|s| {
+            sort_expr(&ty, s)
+                .map_or_else(|| ("NULL".to_owned(), "text"), |e| (e, sort_type(&ty, s)))
+        });
+        let descending = query
+            .sort
+            .as_ref()
+            .is_some_and(|s| s.order == SortOrder::Descending);
+        let run = Keyset {
+            ty: &ty,
+            tenant,
+            from: &from,
+            params,
+            key: key.as_ref().map(|(e, t)| (e.as_str(), *t)),
+            sort: query.sort.as_ref(),
+        };
+        let limit = take.saturating_add(1);
+        let (rows, previous, next) = match cursor {
+            Cursor::After(p) => {
+                let mut rows = run
+                    .fetch(&mut tx, Some((p, descending)), false, limit)
+                    .await?;
+                let next = rows.len() > take;
+                rows.truncate(take);
+                let previous = match rows.first() {
+                    Some((_, first)) => run.exists(&mut tx, first, !descending).await?,
+                    None => false,
+                };
+                (rows, previous, next)
+            }
+            Cursor::Before(p) => {
+                let mut rows = run
+                    .fetch(&mut tx, Some((p, !descending)), true, limit)
+                    .await?;
+                if rows.len() < take {
+                    let mut rows = run.fetch(&mut tx, None, false, limit).await?;
+                    let next = rows.len() > take;
+                    rows.truncate(take);
+                    (rows, false, next)
+                } else {
+                    let previous = rows.len() > take;
+                    rows.truncate(take);
+                    rows.reverse();
+                    let next = match rows.last() {
+                        Some((_, last)) => run.exists(&mut tx, last, descending).await?,
+                        None => false,
+                    };
+                    (rows, previous, next)
+                }
+            }
+            _ => {
+                let mut rows = run.fetch(&mut tx, None, false, limit).await?;
+                let next = rows.len() > take;
+                rows.truncate(take);
+                (rows, false, next)
+            }
+        };
+        let cursors = PageCursors {
+            previous: if previous {
+                rows.first().map(|(_, p)| p.clone())
+            } else {
+                None
+            },
+            next: if next {
+                rows.last().map(|(_, p)| p.clone())
+            } else {
+                None
+            },
+        };
+        for (row, _) in &rows {
+            let stored = Stored::from_row(row)?;
+            page.resources
+                .push(rows::render(&mut tx, tenant, &ty, &stored, ctx.wants_members()).await?);
+        }
+        tx.commit().await.map_err(db)?;
+        return Ok(page.with_cursors(cursors));
+    }
+    if query.count == Some(0) {
+        return Ok(page);
+    }
+    let order = order_by(&ty, query.sort.as_ref());
+    let sql = format!(
+        "SELECT {} {from} ORDER BY {order} LIMIT ${lim} OFFSET ${off}",
+        rows::COLUMNS
+    );
+    // `LIMIT NULL` is no limit.
+    let limit = query.count.map(|c| i64::try_from(c).unwrap_or(i64::MAX));
+    let offset = i64::try_from(query.start_index.saturating_sub(1)).unwrap_or(i64::MAX);
+    let found = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), params)?
+        .bind(tenant)
+        .bind(&ty.name)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+    for row in &found {
+        let stored = Stored::from_row(row)?;
+        page.resources
+            .push(rows::render(&mut tx, tenant, &ty, &stored, ctx.wants_members()).await?);
+    }
+    tx.commit().await.map_err(db)?;
+    Ok(page)
+}
+
+/// One cursor query's fixed parts.
+struct Keyset<'a> {
+    ty: &'a ResourceType,
+    tenant: &'a str,
+    from: &'a str,
+    params: &'a [SqlParam],
+    /// The sort value's SQL and its type, `None` unsorted.
+    key: Option<(&'a str, &'static str)>,
+    sort: Option<&'a SortSpec>,
+}
+
+impl Keyset<'_> {
+    /// The condition "after `p`", its placeholders numbered after the filter's, the tenant
+    /// and the type; cursor values arrive as text and are cast to the sort value's type.
+    fn after(&self, p: &Position, descending: bool) -> (String, Vec<SqlParam>) {
+        let mut next = self.params.len() + 2;
+        let cast = self.key.map_or("text", |(_, t)| t);
+        keyset::after(self.key.map(|(e, _)| e), descending, p, |is_key| {
+            next += 1;
+            if is_key {
+                format!("CAST(${next} AS {cast})")
+            } else {
+                format!("${next}")
+            }
+        })
+    }
+
+    /// Up to `limit` rows after `from.0` (in descending order when `from.1`), or from the
+    /// start; in the query's order, or its reverse when `reversed`.
+    async fn fetch(
+        &self,
+        tx: &mut sqlx::PgConnection,
+        from: Option<(&Position, bool)>,
+        reversed: bool,
+        limit: usize,
+    ) -> Result<Vec<(PgRow, Position)>, StoreError> {
+        let (cond, keyset) = match from {
+            Some((p, descending)) => {
+                let (c, ps) = self.after(p, descending);
+                (format!(" AND {c}"), ps)
+            }
+            None => (String::new(), Vec::new()),
+        };
+        let lim = self.params.len() + 3 + keyset.len();
+        let key = self.key.map_or("NULL", |(e, _)| e);
+        let sql = format!(
+            "SELECT {}, ({key})::text AS cursor_key, r.seq AS cursor_seq {}{cond} \
+             ORDER BY {} LIMIT ${lim}",
+            rows::COLUMNS,
+            self.from,
+            keyset_order(self.ty, self.sort, reversed),
+        );
+        let q = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), self.params)?
+            .bind(self.tenant)
+            .bind(&self.ty.name);
+        let found = bind_all(q, &keyset)?
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+        found
+            .into_iter()
+            .map(|row| {
+                let key: Option<String> = if self.key.is_some() {
+                    row.try_get("cursor_key").map_err(db)?
+                } else {
+                    None
+                };
+                let seq: i64 = row.try_get("cursor_seq").map_err(db)?;
+                let seq = u64::try_from(seq).unwrap_or_default();
+                Ok((
+                    row,
+                    Position {
+                        key: key.map(KeyValue::Str),
+                        seq,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    /// Whether any row comes after `p` (before it, in the query's order, when `descending`
+    /// is the reverse of the query's).
+    async fn exists(
+        &self,
+        tx: &mut sqlx::PgConnection,
+        p: &Position,
+        descending: bool,
+    ) -> Result<bool, StoreError> {
+        let (cond, keyset) = self.after(p, descending);
+        let sql = format!("SELECT 1 AS one {} AND {cond} LIMIT 1", self.from);
+        let q = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), self.params)?
+            .bind(self.tenant)
+            .bind(&self.ty.name);
+        let found = bind_all(q, &keyset)?
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        Ok(found.is_some())
+    }
+}
+
+/// [`order_by`], or its exact reverse.
+fn keyset_order(ty: &ResourceType, sort: Option<&SortSpec>, reversed: bool) -> String {
+    match (sort, reversed) {
+        (None, false) => "r.seq".to_owned(),
+        (None, true) => "r.seq DESC".to_owned(),
+        (Some(s), false) => order_by(ty, Some(s)),
+        (Some(s), true) => {
+            let flipped = SortSpec {
+                by: s.by.clone(),
+                order: match s.order {
+                    SortOrder::Ascending => SortOrder::Descending,
+                    SortOrder::Descending => SortOrder::Ascending,
+                },
+            };
+            order_by(ty, Some(&flipped))
+        }
+    }
+}
+
+/// The SQL type of [`sort_expr`]'s value, to cast a cursor's text back to.
+fn sort_type(ty: &ResourceType, sort: &SortSpec) -> &'static str {
+    let p = &sort.by;
+    let Some(resolved) = ty.resolve_parts(p.urn.as_deref(), &p.name, p.sub_attr.as_deref()) else {
+        return "text";
+    };
+    if resolved.extension_urn().is_none() {
+        match (resolved.attribute().name.as_str(), p.sub_attr.as_deref()) {
+            ("id" | "externalId", None) => return "text",
+            ("meta", Some("created" | "lastModified")) => return "timestamptz",
+            ("meta", Some("resourceType")) => return "text",
+            ("meta", Some("version")) => return "bigint",
+            (name, None) if unique_column(ty, name).is_some() => return "text",
+            _ => {}
+        }
+    }
+    match resolved.definition().ty {
+        AttrType::Boolean => "boolean",
+        AttrType::Integer | AttrType::Decimal => "numeric",
+        AttrType::DateTime => "timestamptz",
+        _ => "text",
+    }
+}
 
 /// A JSON object key as a SQL string literal (`'name'`), or `None` for a name that cannot be
 /// quoted safely (schema names are `ATTRNAME` per RFC 7643 §2.1, so this never happens with a

@@ -43,13 +43,13 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use scim_core::{Resource, ScimError};
-use scim_filter::{Dialect, SqlParam};
+use scim_core::Resource;
+use scim_filter::SqlParam;
 use scim_patch::{MemberChange, Patch};
+use sqlx::SqliteConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Row as _, SqliteConnection};
 
 use self::rows::{Stored, db, has_members, tag};
 use crate::context::RequestContext;
@@ -273,70 +273,7 @@ impl ResourceStore for SqliteStore {
     }
 
     async fn list(&self, ctx: &RequestContext, query: &ListQuery) -> Result<Page, StoreError> {
-        let ty = ctx.resource_type().clone();
-        let tenant = tenant(ctx);
-        let clause = match &query.filter {
-            Some(f) => Some(
-                query::mapping(&ty)?
-                    .translate(f, Dialect::Sqlite)
-                    .map_err(ScimError::from)?,
-            ),
-            None => None,
-        };
-        let from = match &clause {
-            Some(w) => format!(
-                "FROM resources AS r WHERE r.tenant = ? AND r.type = ? AND ({})",
-                w.sql
-            ),
-            None => "FROM resources AS r WHERE r.tenant = ? AND r.type = ?".to_owned(),
-        };
-        let params = clause.as_ref().map_or(&[][..], |w| &w.params[..]);
-        let mut tx = self.read_tx().await?;
-        let count_sql = format!("SELECT count(*) AS n {from}");
-        let count = bind_all(
-            sqlx::query(sqlx::AssertSqlSafe(count_sql))
-                .bind(tenant)
-                .bind(&ty.name),
-            params,
-        )?
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db)?;
-        let total: i64 = count.try_get("n").map_err(db)?;
-        let mut page = Page {
-            total_results: u64::try_from(total).unwrap_or_default(),
-            resources: Vec::new(),
-        };
-        if query.count == Some(0) {
-            return Ok(page);
-        }
-        let order = query::order_by(&ty, query.sort.as_ref());
-        let sql = format!(
-            "SELECT {} {from} ORDER BY {order} LIMIT ? OFFSET ?",
-            rows::COLUMNS
-        );
-        let limit = query
-            .count
-            .map_or(-1, |c| i64::try_from(c).unwrap_or(i64::MAX));
-        let offset = i64::try_from(query.start_index.saturating_sub(1)).unwrap_or(i64::MAX);
-        let found = bind_all(
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(tenant)
-                .bind(&ty.name),
-            params,
-        )?
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db)?;
-        for row in &found {
-            let stored = Stored::from_row(row)?;
-            page.resources
-                .push(rows::render(&mut tx, tenant, &ty, &stored, ctx.wants_members()).await?);
-        }
-        tx.commit().await.map_err(db)?;
-        Ok(page)
+        query::list(self, ctx, query).await
     }
 
     async fn replace(

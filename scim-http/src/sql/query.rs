@@ -19,11 +19,296 @@
 //! only (`r.data->>'name'`, `jsonb_array_elements`).
 
 use scim_core::message::SortOrder;
-use scim_core::{AttrType, Attribute, ResourceType};
-use scim_filter::{Column, MultiValued, SqlMapping};
+use scim_core::{AttrType, Attribute, ResourceType, ScimError};
+use scim_filter::{Column, Dialect, MultiValued, SqlMapping, SqlParam};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row as _, TypeInfo as _, ValueRef as _};
 
-use super::rows::{has_groups, has_members, unique_column};
-use crate::store::{SortSpec, StoreError};
+use super::rows::{self, Stored, db, has_groups, has_members, unique_column};
+use super::{SqliteStore, bind_all, tenant};
+use crate::context::RequestContext;
+use crate::keyset;
+use crate::store::{
+    Cursor, KeyValue, ListQuery, Page, PageCursors, Position, SortSpec, StoreError,
+};
+
+/// [`ResourceStore::list`](crate::ResourceStore::list): the filter as SQL, `totalResults`
+/// with `count(*)`, and the page by `LIMIT … OFFSET` (index paging) or by keyset (cursor
+/// paging, RFC 9865: `WHERE (sort value, seq)` after the cursor's position, `LIMIT count + 1`
+/// to learn whether a next page exists; a page before a position reads the reverse order
+/// and turns it round). All in one read transaction.
+pub(super) async fn list(
+    store: &SqliteStore,
+    ctx: &RequestContext,
+    query: &ListQuery,
+) -> Result<Page, StoreError> {
+    let ty = ctx.resource_type().clone();
+    let tenant = tenant(ctx);
+    let clause = match &query.filter {
+        Some(f) => Some(
+            mapping(&ty)?
+                .translate(f, Dialect::Sqlite)
+                .map_err(ScimError::from)?,
+        ),
+        None => None,
+    };
+    let from = match &clause {
+        Some(w) => format!(
+            "FROM resources AS r WHERE r.tenant = ? AND r.type = ? AND ({})",
+            w.sql
+        ),
+        None => "FROM resources AS r WHERE r.tenant = ? AND r.type = ?".to_owned(),
+    };
+    let params = clause.as_ref().map_or(&[][..], |w| &w.params[..]);
+    let mut tx = store.read_tx().await?;
+    let count_sql = format!("SELECT count(*) AS n {from}");
+    let count = bind_all(
+        sqlx::query(sqlx::AssertSqlSafe(count_sql))
+            .bind(tenant)
+            .bind(&ty.name),
+        params,
+    )?
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db)?;
+    let total: i64 = count.try_get("n").map_err(db)?;
+    let mut page = Page::new(u64::try_from(total).unwrap_or_default(), Vec::new());
+    if let Some(cursor) = &query.cursor {
+        page.cursors = Some(PageCursors::default());
+        if query.count == Some(0) {
+            return Ok(page);
+        }
+        let take = query
+            .count
+            .map_or(usize::MAX, |c| usize::try_from(c).unwrap_or(usize::MAX));
+        let key = query
+            .sort
+            .as_ref()
+            .map(|s| sort_expr(&ty, s).unwrap_or_else(|| "NULL".to_owned()));
+        let descending = query
+            .sort
+            .as_ref()
+            .is_some_and(|s| s.order == SortOrder::Descending);
+        let run = Keyset {
+            ty: &ty,
+            tenant,
+            from: &from,
+            params,
+            key: key.as_deref(),
+            sort: query.sort.as_ref(),
+        };
+        let limit = take.saturating_add(1);
+        let (rows, previous, next) = match cursor {
+            Cursor::After(p) => {
+                let mut rows = run
+                    .fetch(&mut tx, Some((p, descending)), false, limit)
+                    .await?;
+                let next = rows.len() > take;
+                rows.truncate(take);
+                let previous = match rows.first() {
+                    Some((_, first)) => run.exists(&mut tx, first, !descending).await?,
+                    None => false,
+                };
+                (rows, previous, next)
+            }
+            Cursor::Before(p) => {
+                let mut rows = run
+                    .fetch(&mut tx, Some((p, !descending)), true, limit)
+                    .await?;
+                if rows.len() < take {
+                    let mut rows = run.fetch(&mut tx, None, false, limit).await?;
+                    let next = rows.len() > take;
+                    rows.truncate(take);
+                    (rows, false, next)
+                } else {
+                    let previous = rows.len() > take;
+                    rows.truncate(take);
+                    rows.reverse();
+                    let next = match rows.last() {
+                        Some((_, last)) => run.exists(&mut tx, last, descending).await?,
+                        None => false,
+                    };
+                    (rows, previous, next)
+                }
+            }
+            _ => {
+                let mut rows = run.fetch(&mut tx, None, false, limit).await?;
+                let next = rows.len() > take;
+                rows.truncate(take);
+                (rows, false, next)
+            }
+        };
+        let cursors = PageCursors {
+            previous: if previous {
+                rows.first().map(|(_, p)| p.clone())
+            } else {
+                None
+            },
+            next: if next {
+                rows.last().map(|(_, p)| p.clone())
+            } else {
+                None
+            },
+        };
+        for (row, _) in &rows {
+            let stored = Stored::from_row(row)?;
+            page.resources
+                .push(rows::render(&mut tx, tenant, &ty, &stored, ctx.wants_members()).await?);
+        }
+        tx.commit().await.map_err(db)?;
+        return Ok(page.with_cursors(cursors));
+    }
+    if query.count == Some(0) {
+        return Ok(page);
+    }
+    let order = order_by(&ty, query.sort.as_ref());
+    let sql = format!(
+        "SELECT {} {from} ORDER BY {order} LIMIT ? OFFSET ?",
+        rows::COLUMNS
+    );
+    let limit = query
+        .count
+        .map_or(-1, |c| i64::try_from(c).unwrap_or(i64::MAX));
+    let offset = i64::try_from(query.start_index.saturating_sub(1)).unwrap_or(i64::MAX);
+    let found = bind_all(
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(tenant)
+            .bind(&ty.name),
+        params,
+    )?
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(db)?;
+    for row in &found {
+        let stored = Stored::from_row(row)?;
+        page.resources
+            .push(rows::render(&mut tx, tenant, &ty, &stored, ctx.wants_members()).await?);
+    }
+    tx.commit().await.map_err(db)?;
+    Ok(page)
+}
+
+/// One cursor query's fixed parts.
+struct Keyset<'a> {
+    ty: &'a ResourceType,
+    tenant: &'a str,
+    from: &'a str,
+    params: &'a [SqlParam],
+    /// The sort value's SQL, `None` unsorted.
+    key: Option<&'a str>,
+    sort: Option<&'a SortSpec>,
+}
+
+impl Keyset<'_> {
+    /// Up to `limit` rows after `from.0` (in descending order when `from.1`), or from the
+    /// start; in the query's order, or its reverse when `reversed`.
+    async fn fetch(
+        &self,
+        tx: &mut sqlx::SqliteConnection,
+        from: Option<(&Position, bool)>,
+        reversed: bool,
+        limit: usize,
+    ) -> Result<Vec<(SqliteRow, Position)>, StoreError> {
+        let (cond, mut params) = match from {
+            Some((p, descending)) => {
+                let (c, ps) = keyset::after(self.key, descending, p, |_| "?".to_owned());
+                (format!(" AND {c}"), ps)
+            }
+            None => (String::new(), Vec::new()),
+        };
+        let mut all = self.params.to_vec();
+        all.append(&mut params);
+        let key = self.key.unwrap_or("NULL");
+        let sql = format!(
+            "SELECT {}, ({key}) AS cursor_key, r.seq AS cursor_seq {}{cond} ORDER BY {} LIMIT ?",
+            rows::COLUMNS,
+            self.from,
+            keyset_order(self.ty, self.sort, reversed),
+        );
+        let found = bind_all(
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(self.tenant)
+                .bind(&self.ty.name),
+            &all,
+        )?
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+        found
+            .into_iter()
+            .map(|row| {
+                let key = if self.key.is_some() {
+                    key_of(&row)?
+                } else {
+                    None
+                };
+                let seq: i64 = row.try_get("cursor_seq").map_err(db)?;
+                let seq = u64::try_from(seq).unwrap_or_default();
+                Ok((row, Position { key, seq }))
+            })
+            .collect()
+    }
+
+    /// Whether any row comes after `p` (before it, in the query's order, when `descending`
+    /// is the reverse of the query's).
+    async fn exists(
+        &self,
+        tx: &mut sqlx::SqliteConnection,
+        p: &Position,
+        descending: bool,
+    ) -> Result<bool, StoreError> {
+        let (cond, mut params) = keyset::after(self.key, descending, p, |_| "?".to_owned());
+        let mut all = self.params.to_vec();
+        all.append(&mut params);
+        let sql = format!("SELECT 1 AS one {} AND {cond} LIMIT 1", self.from);
+        let found = bind_all(
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(self.tenant)
+                .bind(&self.ty.name),
+            &all,
+        )?
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        Ok(found.is_some())
+    }
+}
+
+/// The sort value SQLite returned, in its own type.
+fn key_of(row: &SqliteRow) -> Result<Option<KeyValue>, StoreError> {
+    let raw = row.try_get_raw("cursor_key").map_err(db)?;
+    if raw.is_null() {
+        return Ok(None);
+    }
+    let kind = raw.type_info().name().to_owned();
+    Ok(Some(match kind.as_str() {
+        "INTEGER" => KeyValue::Int(row.try_get("cursor_key").map_err(db)?),
+        "REAL" => KeyValue::Num(row.try_get("cursor_key").map_err(db)?),
+        _ => KeyValue::Str(row.try_get("cursor_key").map_err(db)?),
+    }))
+}
+
+/// [`order_by`], or its exact reverse.
+fn keyset_order(ty: &ResourceType, sort: Option<&SortSpec>, reversed: bool) -> String {
+    match (sort, reversed) {
+        (None, false) => "r.seq".to_owned(),
+        (None, true) => "r.seq DESC".to_owned(),
+        (Some(s), false) => order_by(ty, Some(s)),
+        (Some(s), true) => {
+            let flipped = SortSpec {
+                by: s.by.clone(),
+                order: match s.order {
+                    SortOrder::Ascending => SortOrder::Descending,
+                    SortOrder::Descending => SortOrder::Ascending,
+                },
+            };
+            order_by(ty, Some(&flipped))
+        }
+    }
+}
 
 /// A JSON path label, quoted (`"name"`), or `None` for a name that cannot be quoted safely
 /// (schema names are `ATTRNAME` per RFC 7643 §2.1, so this never happens with a sane schema).

@@ -27,6 +27,7 @@
 pub(crate) mod concurrency;
 pub(crate) mod contract;
 pub(crate) mod crud;
+pub(crate) mod cursors;
 pub(crate) mod list;
 pub(crate) mod membership;
 pub(crate) mod tenants;
@@ -100,6 +101,9 @@ macro_rules! store_suite {
             contract::secrets_are_kept_set_or_removed_explicitly,
             contract::a_member_diff_writes_just_those_members,
             contract::members_may_be_left_out_when_not_shown,
+            cursors::walks_forward_and_back_cover_every_resource_once,
+            cursors::empty_results_and_count_zero_have_no_cursors,
+            cursors::walks_survive_concurrent_creates_and_deletes,
         );
     };
     (@tests $backend:expr; $skip:expr; $($module:ident :: $name:ident),* $(,)?) => {
