@@ -46,14 +46,14 @@ use std::str::FromStr;
 use async_trait::async_trait;
 use scim_core::Resource;
 use scim_filter::SqlParam;
-use scim_patch::{MemberChange, Patch};
-use sqlx::PgConnection;
+use scim_patch::Patch;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
-use self::rows::{Stored, db, has_members, tag};
+use self::rows::db;
 use crate::context::RequestContext;
 use crate::precondition::Precondition;
 use crate::store::{ListQuery, Page, PatchResult, Replacement, ResourceStore, StoreError};
+use crate::stored::ops;
 
 /// How many connections the pool of [`PostgresStore::connect`] opens at most.
 const CONNECTIONS: u32 = 8;
@@ -125,122 +125,24 @@ fn tenant(ctx: &RequestContext) -> &str {
     ctx.tenant()
 }
 
-/// Reads and locks the row `id` and checks the precondition: 404 or 412 otherwise.
-async fn current(
-    conn: &mut PgConnection,
-    tenant: &str,
-    ty: &scim_core::ResourceType,
-    id: &str,
-    expected: Precondition<'_>,
-) -> Result<Stored, StoreError> {
-    let stored = rows::load(conn, tenant, ty, id, true)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
-    if !expected.matches(Some(&tag(stored.version))) {
-        return Err(StoreError::VersionMismatch);
-    }
-    Ok(stored)
-}
-
-/// Writes the resource's data and indexed columns with a new version, if the stored version
-/// is still `version` (compare and swap).
-async fn write_row(
-    conn: &mut PgConnection,
-    tenant: &str,
-    ty: &scim_core::ResourceType,
-    id: &str,
-    r: &Resource,
-    version: i64,
-    now: &str,
-) -> Result<(), StoreError> {
-    let data = serde_json::to_string(r.as_map()).map_err(StoreError::backend)?;
-    let k = rows::keys(ty, r);
-    let done = sqlx::query(
-        "UPDATE resources SET data = $1::jsonb, version = version + 1, last_modified = $2, \
-         user_name_lower = $3, external_id = $4, display_name_lower = $5 \
-         WHERE tenant = $6 AND type = $7 AND id = $8 AND version = $9",
-    )
-    .bind(data)
-    .bind(now)
-    .bind(k.user_name)
-    .bind(k.external_id)
-    .bind(k.display_name)
-    .bind(tenant)
-    .bind(&ty.name)
-    .bind(id)
-    .bind(version)
-    .execute(&mut *conn)
-    .await
-    .map_err(|e| rows::write_error(e, ty, r))?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::VersionMismatch);
-    }
-    Ok(())
-}
-
-/// Reads back the resource `id` after a write, with its derived attributes.
-async fn reread(
-    conn: &mut PgConnection,
-    tenant: &str,
-    ty: &scim_core::ResourceType,
-    id: &str,
-    members: bool,
-) -> Result<Resource, StoreError> {
-    let stored = rows::load(conn, tenant, ty, id, false)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
-    rows::render(conn, tenant, ty, &stored, members).await
-}
-
 #[async_trait]
 impl ResourceStore for PostgresStore {
     async fn create(
         &self,
         ctx: &RequestContext,
-        mut resource: Resource,
+        resource: Resource,
     ) -> Result<Resource, StoreError> {
-        let ty = ctx.resource_type().clone();
-        let tenant = tenant(ctx);
-        let members = rows::split(&ty, &mut resource)?;
-        let id = uuid::Uuid::new_v4().to_string();
-        let data = serde_json::to_string(resource.as_map()).map_err(StoreError::backend)?;
-        let k = rows::keys(&ty, &resource);
-        let now = rows::now();
         let mut tx = self.write_tx().await?;
-        rows::check_unique(&mut tx, tenant, &ty, &resource, None).await?;
-        sqlx::query(
-            "INSERT INTO resources (tenant, type, id, data, version, created, last_modified, \
-             user_name_lower, external_id, display_name_lower) \
-             VALUES ($1, $2, $3, $4::jsonb, 1, $5, $6, $7, $8, $9)",
-        )
-        .bind(tenant)
-        .bind(&ty.name)
-        .bind(&id)
-        .bind(data)
-        .bind(&now)
-        .bind(&now)
-        .bind(k.user_name)
-        .bind(k.external_id)
-        .bind(k.display_name)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| rows::write_error(e, &ty, &resource))?;
-        rows::add_members(&mut tx, tenant, &id, members).await?;
-        let out = reread(&mut tx, tenant, &ty, &id, true).await?;
+        let out = ops::create(&mut *tx, ctx, resource).await?;
         tx.commit().await.map_err(db)?;
         Ok(out)
     }
 
     async fn get(&self, ctx: &RequestContext, id: &str) -> Result<Option<Resource>, StoreError> {
-        let ty = ctx.resource_type().clone();
-        let tenant = tenant(ctx);
         let mut tx = self.read_tx().await?;
-        let Some(stored) = rows::load(&mut tx, tenant, &ty, id, false).await? else {
-            return Ok(None);
-        };
-        let r = rows::render(&mut tx, tenant, &ty, &stored, ctx.wants_members()).await?;
+        let out = ops::get(&mut *tx, ctx, id).await?;
         tx.commit().await.map_err(db)?;
-        Ok(Some(r))
+        Ok(out)
     }
 
     async fn list(&self, ctx: &RequestContext, query: &ListQuery) -> Result<Page, StoreError> {
@@ -254,37 +156,8 @@ impl ResourceStore for PostgresStore {
         replacement: Replacement,
         expected: Precondition<'_>,
     ) -> Result<Resource, StoreError> {
-        let ty = ctx.resource_type().clone();
-        let tenant = tenant(ctx);
-        let Replacement {
-            mut resource,
-            password,
-            members: diff,
-        } = replacement;
-        let members = rows::split(&ty, &mut resource)?;
-        let now = rows::now();
         let mut tx = self.write_tx().await?;
-        let old = current(&mut tx, tenant, &ty, id, expected).await?;
-        rows::keep_secret(&mut resource, password, &old.data);
-        rows::check_unique(&mut tx, tenant, &ty, &resource, Some(id)).await?;
-        write_row(&mut tx, tenant, &ty, id, &resource, old.version, &now).await?;
-        if has_members(&ty) {
-            match diff {
-                Some(diff) => {
-                    rows::remove_members(&mut tx, tenant, id, &diff.removed).await?;
-                    let added = rows::members_from(&diff.added)?;
-                    rows::add_members(&mut tx, tenant, id, added).await?;
-                }
-                None => {
-                    rows::set_members(&mut tx, tenant, id, members).await?;
-                }
-            }
-        }
-        if rows::renames(&old.data, &resource) {
-            let groups = rows::groups_of(&mut tx, tenant, id).await?;
-            rows::bump(&mut tx, tenant, &groups, &now).await?;
-        }
-        let out = reread(&mut tx, tenant, &ty, id, true).await?;
+        let out = ops::replace(&mut *tx, ctx, id, replacement, expected).await?;
         tx.commit().await.map_err(db)?;
         Ok(out)
     }
@@ -295,49 +168,13 @@ impl ResourceStore for PostgresStore {
         id: &str,
         expected: Precondition<'_>,
     ) -> Result<(), StoreError> {
-        let ty = ctx.resource_type().clone();
-        let tenant = tenant(ctx);
-        let now = rows::now();
         let mut tx = self.write_tx().await?;
-        let old = current(&mut tx, tenant, &ty, id, expected).await?;
-        let done = sqlx::query(
-            "DELETE FROM resources WHERE tenant = $1 AND type = $2 AND id = $3 AND version = $4",
-        )
-        .bind(tenant)
-        .bind(&ty.name)
-        .bind(id)
-        .bind(old.version)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::VersionMismatch);
-        }
-        // A deleted group leaves its members' `groups` (their rows are not written: the
-        // entity tag covers `groups` with a digest).
-        sqlx::query("DELETE FROM members WHERE tenant = $1 AND group_id = $2")
-            .bind(tenant)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        // A deleted member leaves every group (whose member sets change: new versions).
-        let groups = rows::groups_of(&mut tx, tenant, id).await?;
-        sqlx::query("DELETE FROM members WHERE tenant = $1 AND member_id = $2")
-            .bind(tenant)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        rows::bump(&mut tx, tenant, &groups, &now).await?;
+        ops::delete(&mut *tx, ctx, id, expected).await?;
         tx.commit().await.map_err(db)
     }
 
-    /// Applies the patch in one write transaction. For groups, membership operations the
-    /// patch can express without the current members ([`Patch::member_plan`]) become row
-    /// inserts and deletes, and the rest of the patch is applied to the group loaded without
-    /// its members; any other patch is applied to the whole resource, written back with
-    /// compare and swap. A failed patch writes nothing.
+    /// See `ops::patch`: membership changes become row inserts and deletes; anything else
+    /// is compare and swap on the row.
     async fn patch(
         &self,
         ctx: &RequestContext,
@@ -345,106 +182,10 @@ impl ResourceStore for PostgresStore {
         patch: &Patch<'_>,
         expected: Precondition<'_>,
     ) -> Result<PatchResult, StoreError> {
-        let ty = ctx.resource_type().clone();
-        let tenant = tenant(ctx);
-        let now = rows::now();
         let mut tx = self.write_tx().await?;
-        let old = current(&mut tx, tenant, &ty, id, expected).await?;
-        let plan = if has_members(&ty) {
-            patch.member_plan("members")
-        } else {
-            None
-        };
-        let (changed, new_data) = match plan {
-            Some(plan) => {
-                let (changes, rest) = plan.into_parts();
-                let (mut new, outcome) = rest.apply_to_copy(&old.base(&ty))?;
-                let mut members_changed = false;
-                for change in changes {
-                    let n = match change {
-                        MemberChange::Add(values) => {
-                            let members = rows::members_from(&values)?;
-                            rows::add_members(&mut tx, tenant, id, members).await?.len()
-                        }
-                        MemberChange::Remove(ids) => {
-                            rows::remove_members(&mut tx, tenant, id, &ids).await?.len()
-                        }
-                        MemberChange::Clear => {
-                            let all = rows::member_ids(&mut tx, tenant, id).await?;
-                            rows::remove_members(&mut tx, tenant, id, &all).await?.len()
-                        }
-                        MemberChange::Set(values) => {
-                            let members = rows::members_from(&values)?;
-                            let (a, r) = rows::set_members(&mut tx, tenant, id, members).await?;
-                            a.len() + r.len()
-                        }
-                        _ => {
-                            return Err(StoreError::Backend(
-                                "unsupported membership change".into(),
-                            ));
-                        }
-                    };
-                    members_changed |= n > 0;
-                }
-                let data = if outcome.changed() {
-                    rows::split(&ty, &mut new)?;
-                    Some(new)
-                } else {
-                    None
-                };
-                (outcome.changed() || members_changed, data)
-            }
-            None => {
-                let mut full = old.base(&ty);
-                if has_members(&ty) {
-                    // The whole group, members included, as the patch sees it.
-                    let rendered = rows::render(&mut tx, tenant, &ty, &old, true).await?;
-                    if let Some(m) = rendered.get("members") {
-                        full.insert("members", m.clone());
-                    }
-                }
-                let (mut new, outcome) = patch.apply_to_copy(&full)?;
-                if !outcome.changed() {
-                    (false, None)
-                } else {
-                    let members = rows::split(&ty, &mut new)?;
-                    if has_members(&ty) {
-                        rows::set_members(&mut tx, tenant, id, members).await?;
-                    }
-                    (true, Some(new))
-                }
-            }
-        };
-        if !changed {
-            let resource = rows::render(&mut tx, tenant, &ty, &old, ctx.wants_members()).await?;
-            tx.commit().await.map_err(db)?;
-            return Ok(PatchResult {
-                resource,
-                changed: false,
-            });
-        }
-        let renamed = match &new_data {
-            Some(new) => {
-                rows::check_unique(&mut tx, tenant, &ty, new, Some(id)).await?;
-                write_row(&mut tx, tenant, &ty, id, new, old.version, &now).await?;
-                rows::renames(&old.data, new)
-            }
-            None => {
-                let unchanged = Resource::from_map(old.data.clone());
-                write_row(&mut tx, tenant, &ty, id, &unchanged, old.version, &now).await?;
-                false
-            }
-        };
-        if renamed {
-            let groups = rows::groups_of(&mut tx, tenant, id).await?;
-            rows::bump(&mut tx, tenant, &groups, &now).await?;
-        }
-        let resource = reread(&mut tx, tenant, &ty, id, ctx.wants_members()).await?;
+        let out = ops::patch(&mut *tx, ctx, id, patch, expected).await?;
         tx.commit().await.map_err(db)?;
-        Ok(PatchResult {
-            resource,
-            changed: true,
-        })
+        Ok(out)
     }
 }
 

@@ -25,13 +25,14 @@ use scim_filter::{Column, Dialect, MultiValued, SqlMapping, SqlParam};
 use sqlx::Row as _;
 use sqlx::postgres::PgRow;
 
-use super::rows::{self, Stored, db, has_groups, has_members, unique_column};
+use super::rows::{self, db, has_groups, has_members, unique_column};
 use super::{PostgresStore, bind_all, tenant};
 use crate::context::RequestContext;
 use crate::keyset;
 use crate::store::{
     Cursor, KeyValue, ListQuery, Page, PageCursors, Position, SortSpec, StoreError,
 };
+use crate::stored::ops;
 
 /// [`ResourceStore::list`](crate::ResourceStore::list): the filter as SQL, `totalResults`
 /// with `count(*)`, and the page by `LIMIT … OFFSET` (index paging) or by keyset (cursor
@@ -153,9 +154,9 @@ pub(super) async fn list(
             },
         };
         for (row, _) in &rows {
-            let stored = Stored::from_row(row)?;
+            let stored = rows::from_row(row)?;
             page.resources
-                .push(rows::render(&mut tx, tenant, &ty, &stored, ctx.wants_members()).await?);
+                .push(ops::render(&mut *tx, tenant, &ty, &stored, ctx.wants_members()).await?);
         }
         tx.commit().await.map_err(db)?;
         return Ok(page.with_cursors(cursors));
@@ -180,9 +181,9 @@ pub(super) async fn list(
         .await
         .map_err(db)?;
     for row in &found {
-        let stored = Stored::from_row(row)?;
+        let stored = rows::from_row(row)?;
         page.resources
-            .push(rows::render(&mut tx, tenant, &ty, &stored, ctx.wants_members()).await?);
+            .push(ops::render(&mut *tx, tenant, &ty, &stored, ctx.wants_members()).await?);
     }
     tx.commit().await.map_err(db)?;
     Ok(page)

@@ -1,13 +1,16 @@
-//! Rows and resources (PostgreSQL): what goes in the `resources` and `members` columns, and how a stored
-//! row becomes a resource again with its `meta` and derived attributes.
+//! The PostgreSQL statements of the shared store operations: [`Engine`] for a
+//! [`PgConnection`] inside a write or read transaction, and how a row is read.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashMap;
 
+use async_trait::async_trait;
 use scim_core::{Resource, ResourceType};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sqlx::{PgConnection, Row as _};
 
 use crate::store::StoreError;
+use crate::stored::{Engine, MemberRow, Stored, fold, keys, uniques};
+pub(super) use crate::stored::{has_groups, has_members, unique_column};
 
 /// A backend error: serialization failures (SQLSTATE `40001`) and deadlocks (`40P01`) are
 /// [`StoreError::Retryable`] (the server runs the call again), anything else
@@ -21,64 +24,20 @@ pub(super) fn db(e: sqlx::Error) -> StoreError {
     StoreError::backend(e)
 }
 
-pub(super) use crate::stored::{
-    Member, fold, has_groups, has_members, keep_secret, keys, members_from, now, renames, split,
-    tag, unique_column, uniques, unknown_member,
-};
+/// The columns [`from_row`] reads.
+pub(super) const COLUMNS: &str =
+    "r.id, r.data::text AS data, r.version, r.created, r.last_modified";
 
-/// Fails with [`StoreError::Uniqueness`] when another resource of the type in the tenant has
-/// one of `r`'s unique values (RFC 7643 §2.4). Runs inside the write transaction; a
-/// concurrent transaction that commits the same `userName` or group `displayName` after the
-/// check makes the write fail on the unique index ([`write_error`]). Unique attributes
-/// without an index (custom types) are guarded by a transaction-level advisory lock on the
-/// tenant and type instead.
-pub(super) async fn check_unique(
-    conn: &mut PgConnection,
-    tenant: &str,
-    ty: &ResourceType,
-    r: &Resource,
-    self_id: Option<&str>,
-) -> Result<(), StoreError> {
-    let uniques = uniques(ty);
-    if uniques.iter().any(|u| u.column.is_none()) {
-        // No index backs these: writers of the type in the tenant take turns (until commit).
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(1) || $2, 7643))")
-            .bind(tenant)
-            .bind(&ty.name)
-            .execute(&mut *conn)
-            .await
-            .map_err(db)?;
-    }
-    for u in uniques {
-        let Some(Value::String(v)) = r.get(&u.attr) else {
-            continue;
-        };
-        let expr = match u.column {
-            Some(c) => c.to_owned(),
-            None if u.attr.contains(['"', '\'', '\\']) => continue,
-            None if u.case_exact => format!("(data->>'{}')", u.attr),
-            None => format!("lower(data->>'{}')", u.attr),
-        };
-        let sql = format!(
-            "SELECT 1 FROM resources WHERE tenant = $1 AND type = $2 AND {expr} = $3 AND id <> $4 \
-             LIMIT 1"
-        );
-        let taken = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(tenant)
-            .bind(&ty.name)
-            .bind(fold(v, u.case_exact))
-            .bind(self_id.unwrap_or(""))
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db)?;
-        if taken.is_some() {
-            return Err(StoreError::Uniqueness {
-                attribute: u.attr,
-                value: v.clone(),
-            });
-        }
-    }
-    Ok(())
+/// A row of `resources` selected with [`COLUMNS`].
+pub(super) fn from_row(row: &sqlx::postgres::PgRow) -> Result<Stored, StoreError> {
+    let data: String = row.try_get("data").map_err(db)?;
+    Ok(Stored {
+        id: row.try_get("id").map_err(db)?,
+        data: Stored::parse_data(&data)?,
+        version: row.try_get("version").map_err(db)?,
+        created: row.try_get("created").map_err(db)?,
+        last_modified: row.try_get("last_modified").map_err(db)?,
+    })
 }
 
 /// The unique index backing each uniqueness column (see `schema.rs`).
@@ -93,7 +52,7 @@ fn index_of(column: &str) -> Option<&'static str> {
 /// Maps a write's error: a unique violation (SQLSTATE `23505`) of a uniqueness index becomes
 /// [`StoreError::Uniqueness`] (RFC 7644 §3.3, 409 `uniqueness`): a concurrent transaction
 /// committed the same value after this one's check. Others go through [`db`].
-pub(super) fn write_error(e: sqlx::Error, ty: &ResourceType, r: &Resource) -> StoreError {
+fn write_error(e: sqlx::Error, ty: &ResourceType, r: &Resource) -> StoreError {
     if let sqlx::Error::Database(d) = &e
         && d.code().as_deref() == Some("23505")
     {
@@ -117,156 +76,274 @@ pub(super) fn write_error(e: sqlx::Error, ty: &ResourceType, r: &Resource) -> St
     db(e)
 }
 
-/// Locks the rows of the members being added (`FOR KEY SHARE`, until the transaction ends),
-/// and sets each member's `type` to the resource type of the resource it names in the
-/// tenant; 400 `invalidValue` naming the first id that names none (RFC 7643 §4.2: a member
-/// is a User or Group of the service provider). What the client said the type was is ignored.
-///
-/// The lock orders a membership insert and a concurrent delete of the member: a delete that
-/// locked the member first has committed before the member is looked up here (the member is
-/// then unknown: 400); otherwise the delete waits for this transaction and then removes the
-/// new membership row with the member's others.
-async fn resolve_members(
-    conn: &mut PgConnection,
-    tenant: &str,
-    members: &mut [Member],
-) -> Result<(), StoreError> {
-    if members.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
-    let found = sqlx::query(
-        "SELECT id, type FROM resources WHERE tenant = $1 AND id = ANY($2) \
-         ORDER BY type, id FOR KEY SHARE",
-    )
-    .bind(tenant)
-    .bind(&ids)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(db)?;
-    let mut types = std::collections::HashMap::with_capacity(found.len());
-    for row in &found {
-        let id: String = row.try_get("id").map_err(db)?;
-        let ty: String = row.try_get("type").map_err(db)?;
-        types.entry(id).or_insert(ty);
-    }
-    for m in members.iter_mut() {
-        m.ty = Some(
-            types
-                .get(&m.id)
-                .cloned()
-                .ok_or_else(|| unknown_member(&m.id))?,
-        );
-    }
-    Ok(())
+fn data_of(r: &Resource) -> Result<String, StoreError> {
+    serde_json::to_string(r.as_map()).map_err(StoreError::backend)
 }
 
-/// Inserts membership rows (members already present are skipped: RFC 7644 §3.5.2.1); returns
-/// the ids added. Every member must name a resource of the tenant.
-pub(super) async fn add_members(
-    conn: &mut PgConnection,
-    tenant: &str,
-    group: &str,
-    mut members: Vec<Member>,
-) -> Result<Vec<String>, StoreError> {
-    resolve_members(conn, tenant, &mut members).await?;
-    let mut added = Vec::new();
-    for m in members {
+/// Writers of one resource take turns on its row lock (`load` with `lock`: `FOR UPDATE`), in
+/// `READ COMMITTED` write transactions; writers of different resources run in parallel.
+#[async_trait]
+impl Engine for PgConnection {
+    async fn load(
+        &mut self,
+        tenant: &str,
+        ty: &ResourceType,
+        id: &str,
+        lock: bool,
+    ) -> Result<Option<Stored>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM resources AS r \
+             WHERE r.tenant = $1 AND r.type = $2 AND r.id = $3{}",
+            if lock { " FOR UPDATE" } else { "" }
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(tenant)
+            .bind(&ty.name)
+            .bind(id)
+            .fetch_optional(&mut *self)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(from_row).transpose()
+    }
+
+    async fn insert(
+        &mut self,
+        tenant: &str,
+        ty: &ResourceType,
+        id: &str,
+        r: &Resource,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        let k = keys(ty, r);
+        sqlx::query(
+            "INSERT INTO resources (tenant, type, id, data, version, created, last_modified, \
+             user_name_lower, external_id, display_name_lower) \
+             VALUES ($1, $2, $3, $4::jsonb, 1, $5, $6, $7, $8, $9)",
+        )
+        .bind(tenant)
+        .bind(&ty.name)
+        .bind(id)
+        .bind(data_of(r)?)
+        .bind(now)
+        .bind(now)
+        .bind(k.user_name)
+        .bind(k.external_id)
+        .bind(k.display_name)
+        .execute(&mut *self)
+        .await
+        .map_err(|e| write_error(e, ty, r))?;
+        Ok(())
+    }
+
+    async fn update(
+        &mut self,
+        tenant: &str,
+        ty: &ResourceType,
+        id: &str,
+        r: &Resource,
+        version: i64,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        let k = keys(ty, r);
+        let done = sqlx::query(
+            "UPDATE resources SET data = $1::jsonb, version = version + 1, last_modified = $2, \
+             user_name_lower = $3, external_id = $4, display_name_lower = $5 \
+             WHERE tenant = $6 AND type = $7 AND id = $8 AND version = $9",
+        )
+        .bind(data_of(r)?)
+        .bind(now)
+        .bind(k.user_name)
+        .bind(k.external_id)
+        .bind(k.display_name)
+        .bind(tenant)
+        .bind(&ty.name)
+        .bind(id)
+        .bind(version)
+        .execute(&mut *self)
+        .await
+        .map_err(|e| write_error(e, ty, r))?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::VersionMismatch);
+        }
+        Ok(())
+    }
+
+    async fn delete(
+        &mut self,
+        tenant: &str,
+        ty: &ResourceType,
+        id: &str,
+        version: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM resources WHERE tenant = $1 AND type = $2 AND id = $3 AND version = $4",
+        )
+        .bind(tenant)
+        .bind(&ty.name)
+        .bind(id)
+        .bind(version)
+        .execute(&mut *self)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// A concurrent transaction that commits the same `userName` or group `displayName` after
+    /// the check makes the write fail on the unique index (`write_error`). Unique attributes
+    /// without an index (custom types) are guarded by a transaction-level advisory lock on
+    /// the tenant and type instead.
+    async fn check_unique(
+        &mut self,
+        tenant: &str,
+        ty: &ResourceType,
+        r: &Resource,
+        self_id: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let uniques = uniques(ty);
+        if uniques.iter().any(|u| u.column.is_none()) {
+            // No index backs these: writers of the type in the tenant take turns (until commit).
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(1) || $2, 7643))")
+                .bind(tenant)
+                .bind(&ty.name)
+                .execute(&mut *self)
+                .await
+                .map_err(db)?;
+        }
+        for u in uniques {
+            let Some(Value::String(v)) = r.get(&u.attr) else {
+                continue;
+            };
+            let expr = match u.column {
+                Some(c) => c.to_owned(),
+                None if u.attr.contains(['"', '\'', '\\']) => continue,
+                None if u.case_exact => format!("(data->>'{}')", u.attr),
+                None => format!("lower(data->>'{}')", u.attr),
+            };
+            let sql = format!(
+                "SELECT 1 FROM resources WHERE tenant = $1 AND type = $2 AND {expr} = $3 AND id <> $4 \
+                 LIMIT 1"
+            );
+            let taken = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(tenant)
+                .bind(&ty.name)
+                .bind(fold(v, u.case_exact))
+                .bind(self_id.unwrap_or(""))
+                .fetch_optional(&mut *self)
+                .await
+                .map_err(db)?;
+            if taken.is_some() {
+                return Err(StoreError::Uniqueness {
+                    attribute: u.attr,
+                    value: v.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Locks the rows found (`FOR KEY SHARE`, until the transaction ends). The lock orders a
+    /// membership insert and a concurrent delete of the member: a delete that locked the
+    /// member first has committed before the member is looked up here (the member is then
+    /// unknown: 400); otherwise the delete waits for this transaction and then removes the
+    /// new membership row with the member's others.
+    async fn types_of(
+        &mut self,
+        tenant: &str,
+        ids: &[&str],
+    ) -> Result<HashMap<String, String>, StoreError> {
+        let found = sqlx::query(
+            "SELECT id, type FROM resources WHERE tenant = $1 AND id = ANY($2) \
+             ORDER BY type, id FOR KEY SHARE",
+        )
+        .bind(tenant)
+        .bind(ids)
+        .fetch_all(&mut *self)
+        .await
+        .map_err(db)?;
+        let mut types = HashMap::with_capacity(found.len());
+        for row in &found {
+            let id: String = row.try_get("id").map_err(db)?;
+            let ty: String = row.try_get("type").map_err(db)?;
+            types.entry(id).or_insert(ty);
+        }
+        Ok(types)
+    }
+
+    async fn insert_member(
+        &mut self,
+        tenant: &str,
+        group: &str,
+        member: &str,
+        member_type: &str,
+    ) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "INSERT INTO members (tenant, group_id, member_id, member_type) \
              VALUES ($1, $2, $3, $4) ON CONFLICT (tenant, group_id, member_id) DO NOTHING",
         )
         .bind(tenant)
         .bind(group)
-        .bind(&m.id)
-        .bind(&m.ty)
-        .execute(&mut *conn)
+        .bind(member)
+        .bind(member_type)
+        .execute(&mut *self)
         .await
         .map_err(db)?;
-        if done.rows_affected() > 0 {
-            added.push(m.id);
-        }
+        Ok(done.rows_affected() > 0)
     }
-    Ok(added)
-}
 
-/// Deletes membership rows; returns the ids removed.
-pub(super) async fn remove_members(
-    conn: &mut PgConnection,
-    tenant: &str,
-    group: &str,
-    ids: &[String],
-) -> Result<Vec<String>, StoreError> {
-    let mut removed = Vec::new();
-    for id in ids {
+    async fn delete_member(
+        &mut self,
+        tenant: &str,
+        group: &str,
+        member: &str,
+    ) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "DELETE FROM members WHERE tenant = $1 AND group_id = $2 AND member_id = $3",
         )
         .bind(tenant)
         .bind(group)
-        .bind(id)
-        .execute(&mut *conn)
+        .bind(member)
+        .execute(&mut *self)
         .await
         .map_err(db)?;
-        if done.rows_affected() > 0 {
-            removed.push(id.clone());
-        }
+        Ok(done.rows_affected() > 0)
     }
-    Ok(removed)
-}
 
-/// The ids of a group's members, in insertion order.
-pub(super) async fn member_ids(
-    conn: &mut PgConnection,
-    tenant: &str,
-    group: &str,
-) -> Result<Vec<String>, StoreError> {
-    sqlx::query_scalar(
-        "SELECT member_id FROM members WHERE tenant = $1 AND group_id = $2 ORDER BY pos",
-    )
-    .bind(tenant)
-    .bind(group)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(db)
-}
+    async fn member_ids(&mut self, tenant: &str, group: &str) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT member_id FROM members WHERE tenant = $1 AND group_id = $2 ORDER BY pos",
+        )
+        .bind(tenant)
+        .bind(group)
+        .fetch_all(&mut *self)
+        .await
+        .map_err(db)
+    }
 
-/// Makes a group's members exactly `members` (PUT without a diff, or a PATCH `replace` of
-/// `members`): removed rows deleted, new ones inserted. Returns the ids added and removed.
-pub(super) async fn set_members(
-    conn: &mut PgConnection,
-    tenant: &str,
-    group: &str,
-    members: Vec<Member>,
-) -> Result<(Vec<String>, Vec<String>), StoreError> {
-    let old = member_ids(conn, tenant, group).await?;
-    let new_ids: HashSet<&str> = members.iter().map(|m| m.id.as_str()).collect();
-    let gone: Vec<String> = old
-        .iter()
-        .filter(|id| !new_ids.contains(id.as_str()))
-        .cloned()
-        .collect();
-    let old: HashSet<String> = old.into_iter().collect();
-    let fresh = members
-        .into_iter()
-        .filter(|m| !old.contains(&m.id))
-        .collect();
-    let removed = remove_members(conn, tenant, group, &gone).await?;
-    let added = add_members(conn, tenant, group, fresh).await?;
-    Ok((added, removed))
-}
+    async fn groups_of(&mut self, tenant: &str, member: &str) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar("SELECT group_id FROM members WHERE tenant = $1 AND member_id = $2")
+            .bind(tenant)
+            .bind(member)
+            .fetch_all(&mut *self)
+            .await
+            .map_err(db)
+    }
 
-/// Gives each resource in `ids` (any type) a new version and `lastModified`, because its
-/// representation changed without its row being written: a group whose member was renamed
-/// or deleted (see `precondition` for what a version covers).
-pub(super) async fn bump(
-    conn: &mut PgConnection,
-    tenant: &str,
-    ids: impl IntoIterator<Item = &String>,
-    now: &str,
-) -> Result<(), StoreError> {
-    let ids: BTreeSet<&String> = ids.into_iter().collect();
-    for id in ids {
+    async fn delete_memberships(&mut self, tenant: &str, id: &str) -> Result<(), StoreError> {
+        for sql in [
+            "DELETE FROM members WHERE tenant = $1 AND group_id = $2",
+            "DELETE FROM members WHERE tenant = $1 AND member_id = $2",
+        ] {
+            sqlx::query(sql)
+                .bind(tenant)
+                .bind(id)
+                .execute(&mut *self)
+                .await
+                .map_err(db)?;
+        }
+        Ok(())
+    }
+
+    async fn bump(&mut self, tenant: &str, id: &str, now: &str) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE resources SET version = version + 1, last_modified = $1 \
              WHERE tenant = $2 AND id = $3",
@@ -274,111 +351,17 @@ pub(super) async fn bump(
         .bind(now)
         .bind(tenant)
         .bind(id)
-        .execute(&mut *conn)
+        .execute(&mut *self)
         .await
         .map_err(db)?;
-    }
-    Ok(())
-}
-
-/// The groups listing `member`.
-pub(super) async fn groups_of(
-    conn: &mut PgConnection,
-    tenant: &str,
-    member: &str,
-) -> Result<Vec<String>, StoreError> {
-    sqlx::query_scalar("SELECT group_id FROM members WHERE tenant = $1 AND member_id = $2")
-        .bind(tenant)
-        .bind(member)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db)
-}
-
-/// A stored row.
-#[derive(Debug)]
-pub(super) struct Stored {
-    pub(super) id: String,
-    pub(super) data: Map<String, Value>,
-    pub(super) version: i64,
-    pub(super) created: String,
-    pub(super) last_modified: String,
-}
-
-/// The columns [`Stored::from_row`] reads.
-pub(super) const COLUMNS: &str =
-    "r.id, r.data::text AS data, r.version, r.created, r.last_modified";
-
-impl Stored {
-    pub(super) fn from_row(row: &sqlx::postgres::PgRow) -> Result<Self, StoreError> {
-        let data: String = row.try_get("data").map_err(db)?;
-        let data = match serde_json::from_str(&data) {
-            Ok(Value::Object(m)) => m,
-            Ok(_) => return Err(StoreError::Backend("stored data is not an object".into())),
-            Err(e) => return Err(StoreError::backend(e)),
-        };
-        Ok(Stored {
-            id: row.try_get("id").map_err(db)?,
-            data,
-            version: row.try_get("version").map_err(db)?,
-            created: row.try_get("created").map_err(db)?,
-            last_modified: row.try_get("last_modified").map_err(db)?,
-        })
+        Ok(())
     }
 
-    /// The stored resource with `id` and `meta` (RFC 7643 §3.1), without derived attributes.
-    pub(super) fn base(&self, ty: &ResourceType) -> Resource {
-        let mut r = Resource::from_map(self.data.clone());
-        r.set_id(self.id.clone());
-        let mut meta = Map::new();
-        meta.insert("resourceType".into(), Value::String(ty.name.clone()));
-        meta.insert("created".into(), Value::String(self.created.clone()));
-        meta.insert(
-            "lastModified".into(),
-            Value::String(self.last_modified.clone()),
-        );
-        meta.insert("version".into(), Value::String(tag(self.version)));
-        r.insert("meta", Value::Object(meta));
-        r
-    }
-}
-
-/// The row of resource `id` of `ty` in `tenant`; with `lock`, locked (`FOR UPDATE`) until
-/// the transaction ends, so that concurrent writers of one resource take turns.
-pub(super) async fn load(
-    conn: &mut PgConnection,
-    tenant: &str,
-    ty: &ResourceType,
-    id: &str,
-    lock: bool,
-) -> Result<Option<Stored>, StoreError> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM resources AS r WHERE r.tenant = $1 AND r.type = $2 AND r.id = $3{}",
-        if lock { " FOR UPDATE" } else { "" }
-    );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(tenant)
-        .bind(&ty.name)
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(db)?;
-    row.as_ref().map(Stored::from_row).transpose()
-}
-
-/// The resource as the store returns it: [`Stored::base`] plus (unless `members` is false:
-/// the response will not show them) group `members` (from the
-/// `members` table), `User.groups` (`value`, `display`, `type: "direct"`, RFC 7643 §4.1.2)
-/// and the enterprise `manager.displayName` (RFC 7643 §4.3), derived from the other rows.
-pub(super) async fn render(
-    conn: &mut PgConnection,
-    tenant: &str,
-    ty: &ResourceType,
-    stored: &Stored,
-    members: bool,
-) -> Result<Resource, StoreError> {
-    let mut r = stored.base(ty);
-    if members && has_members(ty) {
+    async fn member_rows(
+        &mut self,
+        tenant: &str,
+        group: &str,
+    ) -> Result<Vec<MemberRow>, StoreError> {
         let rows = sqlx::query(
             "SELECT m.member_id, m.member_type, \
              coalesce(r.data->>'displayName', r.data->>'userName') AS display \
@@ -387,100 +370,55 @@ pub(super) async fn render(
              WHERE m.tenant = $1 AND m.group_id = $2 ORDER BY m.pos",
         )
         .bind(tenant)
-        .bind(&stored.id)
-        .fetch_all(&mut *conn)
+        .bind(group)
+        .fetch_all(&mut *self)
         .await
         .map_err(db)?;
-        let mut items = Vec::with_capacity(rows.len());
-        for row in rows {
-            let mut m = Map::new();
-            m.insert(
-                "value".into(),
-                Value::String(row.try_get("member_id").map_err(db)?),
-            );
-            if let Some(d) = row.try_get::<Option<String>, _>("display").map_err(db)? {
-                m.insert("display".into(), Value::String(d));
-            }
-            if let Some(t) = row
-                .try_get::<Option<String>, _>("member_type")
-                .map_err(db)?
-            {
-                m.insert("type".into(), Value::String(t));
-            }
-            items.push(Value::Object(m));
-        }
-        if !items.is_empty() {
-            r.insert("members", Value::Array(items));
-        }
+        rows.iter()
+            .map(|row| {
+                Ok(MemberRow {
+                    id: row.try_get("member_id").map_err(db)?,
+                    member_type: row.try_get("member_type").map_err(db)?,
+                    display: row.try_get("display").map_err(db)?,
+                })
+            })
+            .collect()
     }
-    if has_groups(ty) {
+
+    async fn group_rows(
+        &mut self,
+        tenant: &str,
+        member: &str,
+    ) -> Result<Vec<(String, Option<String>)>, StoreError> {
         let rows = sqlx::query(
             "SELECT m.group_id AS id, g.data->>'displayName' AS display \
              FROM members AS m JOIN resources AS g ON g.tenant = m.tenant AND g.id = m.group_id \
              WHERE m.tenant = $1 AND m.member_id = $2 ORDER BY m.group_id",
         )
         .bind(tenant)
-        .bind(&stored.id)
-        .fetch_all(&mut *conn)
+        .bind(member)
+        .fetch_all(&mut *self)
         .await
         .map_err(db)?;
-        let mut groups = Vec::with_capacity(rows.len());
-        for row in rows {
-            let mut m = Map::new();
-            m.insert(
-                "value".into(),
-                Value::String(row.try_get("id").map_err(db)?),
-            );
-            if let Some(d) = row.try_get::<Option<String>, _>("display").map_err(db)? {
-                m.insert("display".into(), Value::String(d));
-            }
-            m.insert("type".into(), Value::String("direct".into()));
-            groups.push(Value::Object(m));
-        }
-        if !groups.is_empty() {
-            r.insert("groups", Value::Array(groups));
-        }
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("id").map_err(db)?,
+                    row.try_get("display").map_err(db)?,
+                ))
+            })
+            .collect()
     }
-    derive_manager(conn, tenant, ty, &mut r).await?;
-    Ok(r)
-}
 
-/// The enterprise `manager` is stored as sent; on read it gets the manager's `displayName`
-/// when the manager is a stored resource (Entra ID re-sends a manager a GET shows incomplete).
-async fn derive_manager(
-    conn: &mut PgConnection,
-    tenant: &str,
-    ty: &ResourceType,
-    r: &mut Resource,
-) -> Result<(), StoreError> {
-    let urn = scim_core::urn::ENTERPRISE_USER;
-    if ty.extension(urn).is_none() {
-        return Ok(());
+    async fn display_name(&mut self, tenant: &str, id: &str) -> Result<Option<String>, StoreError> {
+        let name: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT data->>'displayName' FROM resources WHERE tenant = $1 AND id = $2 LIMIT 1",
+        )
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(&mut *self)
+        .await
+        .map_err(db)?;
+        Ok(name.flatten())
     }
-    let Some(manager_id) = r
-        .extension(urn)
-        .and_then(|e| e.get("manager"))
-        .and_then(|m| m.get("value"))
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-    else {
-        return Ok(());
-    };
-    let name: Option<Option<String>> = sqlx::query_scalar(
-        "SELECT data->>'displayName' FROM resources WHERE tenant = $1 AND id = $2 LIMIT 1",
-    )
-    .bind(tenant)
-    .bind(&manager_id)
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(db)?;
-    if let Some(Some(name)) = name
-        && let Some(Value::Object(manager)) = r
-            .get_mut(urn)
-            .and_then(Value::as_object_mut)
-            .and_then(|e| e.get_mut("manager"))
-    {
-        manager.insert("displayName".into(), Value::String(name));
-    }
-    Ok(())
 }

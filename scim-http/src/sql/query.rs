@@ -24,13 +24,14 @@ use scim_filter::{Column, Dialect, MultiValued, SqlMapping, SqlParam};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row as _, TypeInfo as _, ValueRef as _};
 
-use super::rows::{self, Stored, db, has_groups, has_members, unique_column};
+use super::rows::{self, db, has_groups, has_members, unique_column};
 use super::{SqliteStore, bind_all, tenant};
 use crate::context::RequestContext;
 use crate::keyset;
 use crate::store::{
     Cursor, KeyValue, ListQuery, Page, PageCursors, Position, SortSpec, StoreError,
 };
+use crate::stored::ops;
 
 /// [`ResourceStore::list`](crate::ResourceStore::list): the filter as SQL, `totalResults`
 /// with `count(*)`, and the page by `LIMIT … OFFSET` (index paging) or by keyset (cursor
@@ -151,9 +152,9 @@ pub(super) async fn list(
             },
         };
         for (row, _) in &rows {
-            let stored = Stored::from_row(row)?;
+            let stored = rows::from_row(row)?;
             page.resources
-                .push(rows::render(&mut tx, tenant, &ty, &stored, ctx.wants_members()).await?);
+                .push(ops::render(&mut *tx, tenant, &ty, &stored, ctx.wants_members()).await?);
         }
         tx.commit().await.map_err(db)?;
         return Ok(page.with_cursors(cursors));
@@ -182,9 +183,9 @@ pub(super) async fn list(
     .await
     .map_err(db)?;
     for row in &found {
-        let stored = Stored::from_row(row)?;
+        let stored = rows::from_row(row)?;
         page.resources
-            .push(rows::render(&mut tx, tenant, &ty, &stored, ctx.wants_members()).await?);
+            .push(ops::render(&mut *tx, tenant, &ty, &stored, ctx.wants_members()).await?);
     }
     tx.commit().await.map_err(db)?;
     Ok(page)

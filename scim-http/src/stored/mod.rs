@@ -1,14 +1,58 @@
-//! What both SQL stores (`SqliteStore`, `PostgresStore`) keep in their columns: entity tags,
-//! timestamps, the unique and indexed values of a resource, and membership rows. The
-//! dialects differ in how they read and write these; this module holds what they share.
+//! What both SQL stores (`SqliteStore`, `PostgresStore`) share. The dialects differ only in
+//! their statements: each implements [`Engine`] (one transaction's primitive reads and writes,
+//! in its own SQL) and its connection handling; every store operation is written once, in
+//! [`ops`], over `&mut dyn Engine`. This module holds what the rows mean: entity tags,
+//! timestamps, the unique and indexed values of a resource, and membership rows.
+
+mod engine;
+pub(crate) mod ops;
+
+pub(crate) use self::engine::{Engine, MemberRow};
 
 use std::collections::HashSet;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use scim_core::{DateTime, Resource, ResourceType, ScimError, Uniqueness};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use crate::store::StoreError;
+use crate::store::{SecretChange, StoreError};
+
+/// A stored row of `resources`.
+#[derive(Debug)]
+pub(crate) struct Stored {
+    pub(crate) id: String,
+    pub(crate) data: Map<String, Value>,
+    pub(crate) version: i64,
+    pub(crate) created: String,
+    pub(crate) last_modified: String,
+}
+
+impl Stored {
+    /// Parses the `data` column's JSON text.
+    pub(crate) fn parse_data(text: &str) -> Result<Map<String, Value>, StoreError> {
+        match serde_json::from_str(text) {
+            Ok(Value::Object(m)) => Ok(m),
+            Ok(_) => Err(StoreError::Backend("stored data is not an object".into())),
+            Err(e) => Err(StoreError::backend(e)),
+        }
+    }
+
+    /// The stored resource with `id` and `meta` (RFC 7643 §3.1), without derived attributes.
+    pub(crate) fn base(&self, ty: &ResourceType) -> Resource {
+        let mut r = Resource::from_map(self.data.clone());
+        r.set_id(self.id.clone());
+        let mut meta = Map::new();
+        meta.insert("resourceType".into(), Value::String(ty.name.clone()));
+        meta.insert("created".into(), Value::String(self.created.clone()));
+        meta.insert(
+            "lastModified".into(),
+            Value::String(self.last_modified.clone()),
+        );
+        meta.insert("version".into(), Value::String(tag(self.version)));
+        r.insert("meta", Value::Object(meta));
+        r
+    }
+}
 
 /// The entity tag of a stored version counter.
 pub(crate) fn tag(version: i64) -> String {
@@ -130,14 +174,12 @@ pub(crate) fn split(ty: &ResourceType, r: &mut Resource) -> Result<Vec<Member>, 
     members_from(&items)
 }
 
-/// One membership row: the member's id and (once resolved) its resource type.
+/// One member to write: its id (its type is looked up when the row is written).
 #[derive(Debug, Clone)]
 pub(crate) struct Member {
     pub(crate) id: String,
-    pub(crate) ty: Option<String>,
 }
 
-use crate::store::SecretChange;
 pub(crate) use crate::store::unknown_member;
 
 /// Applies a replacement's [`SecretChange`] to the resource to write: a new secret set, the
@@ -145,7 +187,7 @@ pub(crate) use crate::store::unknown_member;
 pub(crate) fn keep_secret(
     resource: &mut Resource,
     change: SecretChange,
-    stored: &serde_json::Map<String, Value>,
+    stored: &Map<String, Value>,
 ) {
     match change {
         SecretChange::Set(p) => {
@@ -162,10 +204,8 @@ pub(crate) fn keep_secret(
 
 /// Whether a write changes the name groups show for the resource (`members[].display`:
 /// `displayName`, or `userName` without one).
-pub(crate) fn renames(old: &serde_json::Map<String, Value>, new: &Resource) -> bool {
-    let name = |m: &serde_json::Map<String, Value>| {
-        m.get("displayName").or_else(|| m.get("userName")).cloned()
-    };
+pub(crate) fn renames(old: &Map<String, Value>, new: &Resource) -> bool {
+    let name = |m: &Map<String, Value>| m.get("displayName").or_else(|| m.get("userName")).cloned();
     name(old) != name(new.as_map())
 }
 
@@ -180,10 +220,7 @@ pub(crate) fn members_from(items: &[Value]) -> Result<Vec<Member>, StoreError> {
         if !seen.insert(id) {
             continue;
         }
-        out.push(Member {
-            id: id.to_owned(),
-            ty: None,
-        });
+        out.push(Member { id: id.to_owned() });
     }
     Ok(out)
 }
