@@ -43,24 +43,19 @@ mod schema;
 
 use std::str::FromStr;
 
-use async_trait::async_trait;
-use scim_core::Resource;
 use scim_filter::SqlParam;
-use scim_patch::Patch;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use self::rows::db;
 use crate::context::RequestContext;
-use crate::precondition::Precondition;
-use crate::store::{ListQuery, Page, PatchResult, Replacement, ResourceStore, StoreError};
-use crate::stored::ops;
+use crate::store::StoreError;
 
 /// How many connections the pool of [`PostgresStore::connect`] opens at most.
 const CONNECTIONS: u32 = 8;
 
-/// A [`ResourceStore`] on a PostgreSQL database, for every resource type: durable, queried
-/// with SQL (filters, sorting and paging never load every row), multi-tenant, and safe to
-/// share between several server processes. See the module docs for the schema and the
+/// A [`ResourceStore`](crate::ResourceStore) on a PostgreSQL database, for every resource type:
+/// durable, queried with SQL (filters, sorting and paging never load every row), multi-tenant, and
+/// safe to share between several server processes. See the module docs for the schema and the
 /// guarantees.
 ///
 /// ```no_run
@@ -125,69 +120,7 @@ fn tenant(ctx: &RequestContext) -> &str {
     ctx.tenant()
 }
 
-#[async_trait]
-impl ResourceStore for PostgresStore {
-    async fn create(
-        &self,
-        ctx: &RequestContext,
-        resource: Resource,
-    ) -> Result<Resource, StoreError> {
-        let mut tx = self.write_tx().await?;
-        let out = ops::create(&mut *tx, ctx, resource).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(out)
-    }
-
-    async fn get(&self, ctx: &RequestContext, id: &str) -> Result<Option<Resource>, StoreError> {
-        let mut tx = self.read_tx().await?;
-        let out = ops::get(&mut *tx, ctx, id).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(out)
-    }
-
-    async fn list(&self, ctx: &RequestContext, query: &ListQuery) -> Result<Page, StoreError> {
-        query::list(self, ctx, query).await
-    }
-
-    async fn replace(
-        &self,
-        ctx: &RequestContext,
-        id: &str,
-        replacement: Replacement,
-        expected: Precondition<'_>,
-    ) -> Result<Resource, StoreError> {
-        let mut tx = self.write_tx().await?;
-        let out = ops::replace(&mut *tx, ctx, id, replacement, expected).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(out)
-    }
-
-    async fn delete(
-        &self,
-        ctx: &RequestContext,
-        id: &str,
-        expected: Precondition<'_>,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.write_tx().await?;
-        ops::delete(&mut *tx, ctx, id, expected).await?;
-        tx.commit().await.map_err(db)
-    }
-
-    /// See `ops::patch`: membership changes become row inserts and deletes; anything else
-    /// is compare and swap on the row.
-    async fn patch(
-        &self,
-        ctx: &RequestContext,
-        id: &str,
-        patch: &Patch<'_>,
-        expected: Precondition<'_>,
-    ) -> Result<PatchResult, StoreError> {
-        let mut tx = self.write_tx().await?;
-        let out = ops::patch(&mut *tx, ctx, id, patch, expected).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(out)
-    }
-}
+crate::stored::sql_resource_store!(PostgresStore);
 
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 

@@ -19,27 +19,25 @@
 //! stored value that does not have its schema type (validated input never has one) makes the
 //! cast, and so the query, fail.
 
+use async_trait::async_trait;
 use scim_core::message::SortOrder;
 use scim_core::{AttrType, Attribute, ResourceType, ScimError};
 use scim_filter::{Column, Dialect, MultiValued, SqlMapping, SqlParam};
-use sqlx::Row as _;
-use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row as _};
 
 use super::rows::{self, db, has_groups, has_members, unique_column};
 use super::{PostgresStore, bind_all, tenant};
 use crate::context::RequestContext;
 use crate::keyset;
-use crate::store::{
-    Cursor, KeyValue, ListQuery, Page, PageCursors, Position, SortSpec, StoreError,
-};
-use crate::stored::ops;
+use crate::store::{KeyValue, ListQuery, Page, Position, SortSpec, StoreError};
+use crate::stored::list::{self, Pager};
+use crate::stored::{Engine, Stored};
 
-/// [`ResourceStore::list`](crate::ResourceStore::list): the filter as SQL, `totalResults`
-/// with `count(*)`, and the page by `LIMIT … OFFSET` (index paging) or by keyset (cursor
-/// paging, RFC 9865: `WHERE (sort value, seq)` after the cursor's position, `LIMIT count + 1`
-/// to learn whether a next page exists; a page before a position reads the reverse order
-/// and turns it round). Sort values travel in cursors as text and are cast back to the sort
-/// expression's type. All in one read transaction.
+/// [`ResourceStore::list`](crate::ResourceStore::list): the filter as SQL, then
+/// `stored::list::run` over a [`Keyset`] pager: `totalResults` with `count(*)`, the page by
+/// `LIMIT … OFFSET` or, with a cursor, by `WHERE (sort value, seq)` after its position (sort
+/// values travel in cursors as text and are cast back to the sort expression's type). All in
+/// one read transaction.
 pub(super) async fn list(
     store: &PostgresStore,
     ctx: &RequestContext,
@@ -58,7 +56,7 @@ pub(super) async fn list(
     // The filter's placeholders are `$1`…`$n`; the store's own come after them.
     let params = clause.as_ref().map_or(&[][..], |w| &w.params[..]);
     let n = params.len();
-    let (t, y, lim, off) = (n + 1, n + 2, n + 3, n + 4);
+    let (t, y) = (n + 1, n + 2);
     let from = match &clause {
         Some(w) => format!(
             "FROM resources AS r WHERE ({}) AND r.tenant = ${t} AND r.type = ${y}",
@@ -66,131 +64,28 @@ pub(super) async fn list(
         ),
         None => format!("FROM resources AS r WHERE r.tenant = ${t} AND r.type = ${y}"),
     };
+    let key = query.sort.as_ref().map(|s| {
+        sort_expr(&ty, s).map_or_else(|| ("NULL".to_owned(), "text"), |e| (e, sort_type(&ty, s)))
+    });
     let mut tx = store.read_tx().await?;
-    let count_sql = format!("SELECT count(*) AS n {from}");
-    let count = bind_all(sqlx::query(sqlx::AssertSqlSafe(count_sql)), params)?
-        .bind(tenant)
-        .bind(&ty.name)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db)?;
-    let total: i64 = count.try_get("n").map_err(db)?;
-    let mut page = Page::new(u64::try_from(total).unwrap_or_default(), Vec::new());
-    if let Some(cursor) = &query.cursor {
-        page.cursors = Some(PageCursors::default());
-        if query.count == Some(0) {
-            return Ok(page);
-        }
-        let take = query
-            .count
-            .map_or(usize::MAX, |c| usize::try_from(c).unwrap_or(usize::MAX));
-        let key = query.sort.as_ref().map(|s| {
-            sort_expr(&ty, s)
-                .map_or_else(|| ("NULL".to_owned(), "text"), |e| (e, sort_type(&ty, s)))
-        });
-        let descending = query
-            .sort
-            .as_ref()
-            .is_some_and(|s| s.order == SortOrder::Descending);
-        let run = Keyset {
-            ty: &ty,
-            tenant,
-            from: &from,
-            params,
-            key: key.as_ref().map(|(e, t)| (e.as_str(), *t)),
-            sort: query.sort.as_ref(),
-        };
-        let limit = take.saturating_add(1);
-        let (rows, previous, next) = match cursor {
-            Cursor::After(p) => {
-                let mut rows = run
-                    .fetch(&mut tx, Some((p, descending)), false, limit)
-                    .await?;
-                let next = rows.len() > take;
-                rows.truncate(take);
-                let previous = match rows.first() {
-                    Some((_, first)) => run.exists(&mut tx, first, !descending).await?,
-                    None => false,
-                };
-                (rows, previous, next)
-            }
-            Cursor::Before(p) => {
-                let mut rows = run
-                    .fetch(&mut tx, Some((p, !descending)), true, limit)
-                    .await?;
-                if rows.len() < take {
-                    let mut rows = run.fetch(&mut tx, None, false, limit).await?;
-                    let next = rows.len() > take;
-                    rows.truncate(take);
-                    (rows, false, next)
-                } else {
-                    let previous = rows.len() > take;
-                    rows.truncate(take);
-                    rows.reverse();
-                    let next = match rows.last() {
-                        Some((_, last)) => run.exists(&mut tx, last, descending).await?,
-                        None => false,
-                    };
-                    (rows, previous, next)
-                }
-            }
-            _ => {
-                let mut rows = run.fetch(&mut tx, None, false, limit).await?;
-                let next = rows.len() > take;
-                rows.truncate(take);
-                (rows, false, next)
-            }
-        };
-        let cursors = PageCursors {
-            previous: if previous {
-                rows.first().map(|(_, p)| p.clone())
-            } else {
-                None
-            },
-            next: if next {
-                rows.last().map(|(_, p)| p.clone())
-            } else {
-                None
-            },
-        };
-        for (row, _) in &rows {
-            let stored = rows::from_row(row)?;
-            page.resources
-                .push(ops::render(&mut *tx, tenant, &ty, &stored, ctx.wants_members()).await?);
-        }
-        tx.commit().await.map_err(db)?;
-        return Ok(page.with_cursors(cursors));
-    }
-    if query.count == Some(0) {
-        return Ok(page);
-    }
-    let order = order_by(&ty, query.sort.as_ref());
-    let sql = format!(
-        "SELECT {} {from} ORDER BY {order} LIMIT ${lim} OFFSET ${off}",
-        rows::COLUMNS
-    );
-    // `LIMIT NULL` is no limit.
-    let limit = query.count.map(|c| i64::try_from(c).unwrap_or(i64::MAX));
-    let offset = i64::try_from(query.start_index.saturating_sub(1)).unwrap_or(i64::MAX);
-    let found = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), params)?
-        .bind(tenant)
-        .bind(&ty.name)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db)?;
-    for row in &found {
-        let stored = rows::from_row(row)?;
-        page.resources
-            .push(ops::render(&mut *tx, tenant, &ty, &stored, ctx.wants_members()).await?);
-    }
+    let mut pager = Keyset {
+        tx: &mut tx,
+        ty: &ty,
+        tenant,
+        from: &from,
+        params,
+        key: key.as_ref().map(|(e, t)| (e.as_str(), *t)),
+        sort: query.sort.as_ref(),
+    };
+    let page = list::run(&mut pager, ctx, query).await?;
     tx.commit().await.map_err(db)?;
     Ok(page)
 }
 
-/// One cursor query's fixed parts.
+/// One list query's fixed parts, in its read transaction. Placeholders: the filter's
+/// `$1`…`$n`, then the tenant and the type, then the pager's own.
 struct Keyset<'a> {
+    tx: &'a mut PgConnection,
     ty: &'a ResourceType,
     tenant: &'a str,
     from: &'a str,
@@ -215,16 +110,49 @@ impl Keyset<'_> {
             }
         })
     }
+}
 
-    /// Up to `limit` rows after `from.0` (in descending order when `from.1`), or from the
-    /// start; in the query's order, or its reverse when `reversed`.
+#[async_trait]
+impl Pager for Keyset<'_> {
+    async fn count(&mut self) -> Result<u64, StoreError> {
+        let sql = format!("SELECT count(*) AS n {}", self.from);
+        let row = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), self.params)?
+            .bind(self.tenant)
+            .bind(&self.ty.name)
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        let n: i64 = row.try_get("n").map_err(db)?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    async fn page(&mut self, offset: u64, limit: Option<u64>) -> Result<Vec<Stored>, StoreError> {
+        let (lim, off) = (self.params.len() + 3, self.params.len() + 4);
+        let sql = format!(
+            "SELECT {} {} ORDER BY {} LIMIT ${lim} OFFSET ${off}",
+            rows::COLUMNS,
+            self.from,
+            order_by(self.ty, self.sort),
+        );
+        // `LIMIT NULL` is no limit.
+        let limit = limit.map(|c| i64::try_from(c).unwrap_or(i64::MAX));
+        let found = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), self.params)?
+            .bind(self.tenant)
+            .bind(&self.ty.name)
+            .bind(limit)
+            .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        found.iter().map(rows::from_row).collect()
+    }
+
     async fn fetch(
-        &self,
-        tx: &mut sqlx::PgConnection,
+        &mut self,
         from: Option<(&Position, bool)>,
         reversed: bool,
         limit: usize,
-    ) -> Result<Vec<(PgRow, Position)>, StoreError> {
+    ) -> Result<Vec<(Stored, Position)>, StoreError> {
         let (cond, keyset) = match from {
             Some((p, descending)) => {
                 let (c, ps) = self.after(p, descending);
@@ -246,11 +174,11 @@ impl Keyset<'_> {
             .bind(&self.ty.name);
         let found = bind_all(q, &keyset)?
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut *self.tx)
             .await
             .map_err(db)?;
         found
-            .into_iter()
+            .iter()
             .map(|row| {
                 let key: Option<String> = if self.key.is_some() {
                     row.try_get("cursor_key").map_err(db)?
@@ -260,7 +188,7 @@ impl Keyset<'_> {
                 let seq: i64 = row.try_get("cursor_seq").map_err(db)?;
                 let seq = u64::try_from(seq).unwrap_or_default();
                 Ok((
-                    row,
+                    rows::from_row(row)?,
                     Position {
                         key: key.map(KeyValue::Str),
                         seq,
@@ -270,24 +198,21 @@ impl Keyset<'_> {
             .collect()
     }
 
-    /// Whether any row comes after `p` (before it, in the query's order, when `descending`
-    /// is the reverse of the query's).
-    async fn exists(
-        &self,
-        tx: &mut sqlx::PgConnection,
-        p: &Position,
-        descending: bool,
-    ) -> Result<bool, StoreError> {
+    async fn exists(&mut self, p: &Position, descending: bool) -> Result<bool, StoreError> {
         let (cond, keyset) = self.after(p, descending);
         let sql = format!("SELECT 1 AS one {} AND {cond} LIMIT 1", self.from);
         let q = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), self.params)?
             .bind(self.tenant)
             .bind(&self.ty.name);
         let found = bind_all(q, &keyset)?
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut *self.tx)
             .await
             .map_err(db)?;
         Ok(found.is_some())
+    }
+
+    fn engine(&mut self) -> &mut dyn Engine {
+        &mut *self.tx
     }
 }
 

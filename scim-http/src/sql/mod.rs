@@ -42,19 +42,14 @@ mod schema;
 use std::str::FromStr;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use scim_core::Resource;
 use scim_filter::SqlParam;
-use scim_patch::Patch;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
 use self::rows::db;
 use crate::context::RequestContext;
-use crate::precondition::Precondition;
-use crate::store::{ListQuery, Page, PatchResult, Replacement, ResourceStore, StoreError};
-use crate::stored::ops;
+use crate::store::StoreError;
 
 /// How long a connection waits for another process's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -62,9 +57,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 /// How many connections serve reads (file databases).
 const READERS: u32 = 4;
 
-/// A [`ResourceStore`] on a SQLite database, for every resource type: durable, queried with
-/// SQL (filters, sorting and paging never load every row), multi-tenant. See the module docs
-/// for the schema and the guarantees.
+/// A [`ResourceStore`](crate::ResourceStore) on a SQLite database, for every resource type:
+/// durable, queried with SQL (filters, sorting and paging never load every row), multi-tenant. See
+/// the module docs for the schema and the guarantees.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -153,69 +148,7 @@ fn tenant(ctx: &RequestContext) -> &str {
     ctx.tenant()
 }
 
-#[async_trait]
-impl ResourceStore for SqliteStore {
-    async fn create(
-        &self,
-        ctx: &RequestContext,
-        resource: Resource,
-    ) -> Result<Resource, StoreError> {
-        let mut tx = self.write_tx().await?;
-        let out = ops::create(&mut *tx, ctx, resource).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(out)
-    }
-
-    async fn get(&self, ctx: &RequestContext, id: &str) -> Result<Option<Resource>, StoreError> {
-        let mut tx = self.read_tx().await?;
-        let out = ops::get(&mut *tx, ctx, id).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(out)
-    }
-
-    async fn list(&self, ctx: &RequestContext, query: &ListQuery) -> Result<Page, StoreError> {
-        query::list(self, ctx, query).await
-    }
-
-    async fn replace(
-        &self,
-        ctx: &RequestContext,
-        id: &str,
-        replacement: Replacement,
-        expected: Precondition<'_>,
-    ) -> Result<Resource, StoreError> {
-        let mut tx = self.write_tx().await?;
-        let out = ops::replace(&mut *tx, ctx, id, replacement, expected).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(out)
-    }
-
-    async fn delete(
-        &self,
-        ctx: &RequestContext,
-        id: &str,
-        expected: Precondition<'_>,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.write_tx().await?;
-        ops::delete(&mut *tx, ctx, id, expected).await?;
-        tx.commit().await.map_err(db)
-    }
-
-    /// See `ops::patch`: membership changes become row inserts and deletes; anything else
-    /// is compare and swap on the row.
-    async fn patch(
-        &self,
-        ctx: &RequestContext,
-        id: &str,
-        patch: &Patch<'_>,
-        expected: Precondition<'_>,
-    ) -> Result<PatchResult, StoreError> {
-        let mut tx = self.write_tx().await?;
-        let out = ops::patch(&mut *tx, ctx, id, patch, expected).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(out)
-    }
-}
+crate::stored::sql_resource_store!(SqliteStore);
 
 type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
 

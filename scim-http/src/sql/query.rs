@@ -18,26 +18,25 @@
 //! Everything above is SQLite syntax; the PostgreSQL variant differs in the JSON expressions
 //! only (`r.data->>'name'`, `jsonb_array_elements`).
 
+use async_trait::async_trait;
 use scim_core::message::SortOrder;
 use scim_core::{AttrType, Attribute, ResourceType, ScimError};
 use scim_filter::{Column, Dialect, MultiValued, SqlMapping, SqlParam};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row as _, TypeInfo as _, ValueRef as _};
+use sqlx::{Row as _, SqliteConnection, TypeInfo as _, ValueRef as _};
 
 use super::rows::{self, db, has_groups, has_members, unique_column};
 use super::{SqliteStore, bind_all, tenant};
 use crate::context::RequestContext;
 use crate::keyset;
-use crate::store::{
-    Cursor, KeyValue, ListQuery, Page, PageCursors, Position, SortSpec, StoreError,
-};
-use crate::stored::ops;
+use crate::store::{KeyValue, ListQuery, Page, Position, SortSpec, StoreError};
+use crate::stored::list::{self, Pager};
+use crate::stored::{Engine, Stored};
 
-/// [`ResourceStore::list`](crate::ResourceStore::list): the filter as SQL, `totalResults`
-/// with `count(*)`, and the page by `LIMIT … OFFSET` (index paging) or by keyset (cursor
-/// paging, RFC 9865: `WHERE (sort value, seq)` after the cursor's position, `LIMIT count + 1`
-/// to learn whether a next page exists; a page before a position reads the reverse order
-/// and turns it round). All in one read transaction.
+/// [`ResourceStore::list`](crate::ResourceStore::list): the filter as SQL, then
+/// `stored::list::run` over a [`Keyset`] pager: `totalResults` with `count(*)`, the page by
+/// `LIMIT … OFFSET` or, with a cursor, by `WHERE (sort value, seq)` after its position. All
+/// in one read transaction.
 pub(super) async fn list(
     store: &SqliteStore,
     ctx: &RequestContext,
@@ -61,138 +60,28 @@ pub(super) async fn list(
         None => "FROM resources AS r WHERE r.tenant = ? AND r.type = ?".to_owned(),
     };
     let params = clause.as_ref().map_or(&[][..], |w| &w.params[..]);
+    let key = query
+        .sort
+        .as_ref()
+        .map(|s| sort_expr(&ty, s).unwrap_or_else(|| "NULL".to_owned()));
     let mut tx = store.read_tx().await?;
-    let count_sql = format!("SELECT count(*) AS n {from}");
-    let count = bind_all(
-        sqlx::query(sqlx::AssertSqlSafe(count_sql))
-            .bind(tenant)
-            .bind(&ty.name),
+    let mut pager = Keyset {
+        tx: &mut tx,
+        ty: &ty,
+        tenant,
+        from: &from,
         params,
-    )?
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(db)?;
-    let total: i64 = count.try_get("n").map_err(db)?;
-    let mut page = Page::new(u64::try_from(total).unwrap_or_default(), Vec::new());
-    if let Some(cursor) = &query.cursor {
-        page.cursors = Some(PageCursors::default());
-        if query.count == Some(0) {
-            return Ok(page);
-        }
-        let take = query
-            .count
-            .map_or(usize::MAX, |c| usize::try_from(c).unwrap_or(usize::MAX));
-        let key = query
-            .sort
-            .as_ref()
-            .map(|s| sort_expr(&ty, s).unwrap_or_else(|| "NULL".to_owned()));
-        let descending = query
-            .sort
-            .as_ref()
-            .is_some_and(|s| s.order == SortOrder::Descending);
-        let run = Keyset {
-            ty: &ty,
-            tenant,
-            from: &from,
-            params,
-            key: key.as_deref(),
-            sort: query.sort.as_ref(),
-        };
-        let limit = take.saturating_add(1);
-        let (rows, previous, next) = match cursor {
-            Cursor::After(p) => {
-                let mut rows = run
-                    .fetch(&mut tx, Some((p, descending)), false, limit)
-                    .await?;
-                let next = rows.len() > take;
-                rows.truncate(take);
-                let previous = match rows.first() {
-                    Some((_, first)) => run.exists(&mut tx, first, !descending).await?,
-                    None => false,
-                };
-                (rows, previous, next)
-            }
-            Cursor::Before(p) => {
-                let mut rows = run
-                    .fetch(&mut tx, Some((p, !descending)), true, limit)
-                    .await?;
-                if rows.len() < take {
-                    let mut rows = run.fetch(&mut tx, None, false, limit).await?;
-                    let next = rows.len() > take;
-                    rows.truncate(take);
-                    (rows, false, next)
-                } else {
-                    let previous = rows.len() > take;
-                    rows.truncate(take);
-                    rows.reverse();
-                    let next = match rows.last() {
-                        Some((_, last)) => run.exists(&mut tx, last, descending).await?,
-                        None => false,
-                    };
-                    (rows, previous, next)
-                }
-            }
-            _ => {
-                let mut rows = run.fetch(&mut tx, None, false, limit).await?;
-                let next = rows.len() > take;
-                rows.truncate(take);
-                (rows, false, next)
-            }
-        };
-        let cursors = PageCursors {
-            previous: if previous {
-                rows.first().map(|(_, p)| p.clone())
-            } else {
-                None
-            },
-            next: if next {
-                rows.last().map(|(_, p)| p.clone())
-            } else {
-                None
-            },
-        };
-        for (row, _) in &rows {
-            let stored = rows::from_row(row)?;
-            page.resources
-                .push(ops::render(&mut *tx, tenant, &ty, &stored, ctx.wants_members()).await?);
-        }
-        tx.commit().await.map_err(db)?;
-        return Ok(page.with_cursors(cursors));
-    }
-    if query.count == Some(0) {
-        return Ok(page);
-    }
-    let order = order_by(&ty, query.sort.as_ref());
-    let sql = format!(
-        "SELECT {} {from} ORDER BY {order} LIMIT ? OFFSET ?",
-        rows::COLUMNS
-    );
-    let limit = query
-        .count
-        .map_or(-1, |c| i64::try_from(c).unwrap_or(i64::MAX));
-    let offset = i64::try_from(query.start_index.saturating_sub(1)).unwrap_or(i64::MAX);
-    let found = bind_all(
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(tenant)
-            .bind(&ty.name),
-        params,
-    )?
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(db)?;
-    for row in &found {
-        let stored = rows::from_row(row)?;
-        page.resources
-            .push(ops::render(&mut *tx, tenant, &ty, &stored, ctx.wants_members()).await?);
-    }
+        key: key.as_deref(),
+        sort: query.sort.as_ref(),
+    };
+    let page = list::run(&mut pager, ctx, query).await?;
     tx.commit().await.map_err(db)?;
     Ok(page)
 }
 
-/// One cursor query's fixed parts.
+/// One list query's fixed parts, in its read transaction.
 struct Keyset<'a> {
+    tx: &'a mut SqliteConnection,
     ty: &'a ResourceType,
     tenant: &'a str,
     from: &'a str,
@@ -202,16 +91,52 @@ struct Keyset<'a> {
     sort: Option<&'a SortSpec>,
 }
 
-impl Keyset<'_> {
-    /// Up to `limit` rows after `from.0` (in descending order when `from.1`), or from the
-    /// start; in the query's order, or its reverse when `reversed`.
+#[async_trait]
+impl Pager for Keyset<'_> {
+    async fn count(&mut self) -> Result<u64, StoreError> {
+        let sql = format!("SELECT count(*) AS n {}", self.from);
+        let row = bind_all(
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(self.tenant)
+                .bind(&self.ty.name),
+            self.params,
+        )?
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        let n: i64 = row.try_get("n").map_err(db)?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    async fn page(&mut self, offset: u64, limit: Option<u64>) -> Result<Vec<Stored>, StoreError> {
+        let sql = format!(
+            "SELECT {} {} ORDER BY {} LIMIT ? OFFSET ?",
+            rows::COLUMNS,
+            self.from,
+            order_by(self.ty, self.sort),
+        );
+        // `LIMIT -1` is no limit.
+        let limit = limit.map_or(-1, |c| i64::try_from(c).unwrap_or(i64::MAX));
+        let found = bind_all(
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(self.tenant)
+                .bind(&self.ty.name),
+            self.params,
+        )?
+        .bind(limit)
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        found.iter().map(rows::from_row).collect()
+    }
+
     async fn fetch(
-        &self,
-        tx: &mut sqlx::SqliteConnection,
+        &mut self,
         from: Option<(&Position, bool)>,
         reversed: bool,
         limit: usize,
-    ) -> Result<Vec<(SqliteRow, Position)>, StoreError> {
+    ) -> Result<Vec<(Stored, Position)>, StoreError> {
         let (cond, mut params) = match from {
             Some((p, descending)) => {
                 let (c, ps) = keyset::after(self.key, descending, p, |_| "?".to_owned());
@@ -235,32 +160,25 @@ impl Keyset<'_> {
             &all,
         )?
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *self.tx)
         .await
         .map_err(db)?;
         found
-            .into_iter()
+            .iter()
             .map(|row| {
                 let key = if self.key.is_some() {
-                    key_of(&row)?
+                    key_of(row)?
                 } else {
                     None
                 };
                 let seq: i64 = row.try_get("cursor_seq").map_err(db)?;
                 let seq = u64::try_from(seq).unwrap_or_default();
-                Ok((row, Position { key, seq }))
+                Ok((rows::from_row(row)?, Position { key, seq }))
             })
             .collect()
     }
 
-    /// Whether any row comes after `p` (before it, in the query's order, when `descending`
-    /// is the reverse of the query's).
-    async fn exists(
-        &self,
-        tx: &mut sqlx::SqliteConnection,
-        p: &Position,
-        descending: bool,
-    ) -> Result<bool, StoreError> {
+    async fn exists(&mut self, p: &Position, descending: bool) -> Result<bool, StoreError> {
         let (cond, mut params) = keyset::after(self.key, descending, p, |_| "?".to_owned());
         let mut all = self.params.to_vec();
         all.append(&mut params);
@@ -271,10 +189,14 @@ impl Keyset<'_> {
                 .bind(&self.ty.name),
             &all,
         )?
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut *self.tx)
         .await
         .map_err(db)?;
         Ok(found.is_some())
+    }
+
+    fn engine(&mut self) -> &mut dyn Engine {
+        &mut *self.tx
     }
 }
 

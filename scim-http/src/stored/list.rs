@@ -1,0 +1,140 @@
+//! [`ResourceStore::list`](crate::ResourceStore::list) for both SQL stores, written once over
+//! a [`Pager`]: `totalResults`, then the page by offset (index paging, RFC 7644 §3.4.2.4) or
+//! by keyset (cursor paging, RFC 9865: the rows after the cursor's position, one more than
+//! the page to learn whether a next page exists; a page before a position reads the reverse
+//! order and turns it round), each row rendered with its derived attributes.
+
+use async_trait::async_trait;
+use scim_core::message::SortOrder;
+
+use super::{Engine, Stored, ops};
+use crate::context::RequestContext;
+use crate::store::{Cursor, ListQuery, Page, PageCursors, Position, StoreError};
+
+/// One list query (filter, type, tenant and sort fixed) in one read transaction, as a SQL
+/// dialect runs it.
+#[async_trait]
+pub(crate) trait Pager: Send {
+    /// How many rows match (`totalResults`).
+    async fn count(&mut self) -> Result<u64, StoreError>;
+
+    /// The matching rows in the query's order, from `offset`, at most `limit` (all without).
+    async fn page(&mut self, offset: u64, limit: Option<u64>) -> Result<Vec<Stored>, StoreError>;
+
+    /// Up to `limit` rows after `from.0` (in descending order when `from.1`), or from the
+    /// start; in the query's order, or its reverse when `reversed`; each with its position.
+    async fn fetch(
+        &mut self,
+        from: Option<(&Position, bool)>,
+        reversed: bool,
+        limit: usize,
+    ) -> Result<Vec<(Stored, Position)>, StoreError>;
+
+    /// Whether any row comes after `p` (in descending order when `descending`).
+    async fn exists(&mut self, p: &Position, descending: bool) -> Result<bool, StoreError>;
+
+    /// The transaction, to read the rows' derived attributes.
+    fn engine(&mut self) -> &mut dyn Engine;
+}
+
+/// Runs `query` through the pager (see the module docs).
+pub(crate) async fn run(
+    pager: &mut dyn Pager,
+    ctx: &RequestContext,
+    query: &ListQuery,
+) -> Result<Page, StoreError> {
+    let total = pager.count().await?;
+    let mut page = Page::new(total, Vec::new());
+    if query.count == Some(0) {
+        if query.cursor.is_some() {
+            page.cursors = Some(PageCursors::default());
+        }
+        return Ok(page);
+    }
+    let (rows, cursors) = match &query.cursor {
+        Some(cursor) => {
+            let take = query
+                .count
+                .map_or(usize::MAX, |c| usize::try_from(c).unwrap_or(usize::MAX));
+            let descending = query
+                .sort
+                .as_ref()
+                .is_some_and(|s| s.order == SortOrder::Descending);
+            let (rows, cursors) = by_cursor(pager, cursor, take, descending).await?;
+            (rows, Some(cursors))
+        }
+        None => {
+            let offset = query.start_index.saturating_sub(1);
+            (pager.page(offset, query.count).await?, None)
+        }
+    };
+    let (ty, tenant) = (ctx.resource_type(), ctx.tenant());
+    for stored in &rows {
+        page.resources
+            .push(ops::render(pager.engine(), tenant, ty, stored, ctx.wants_members()).await?);
+    }
+    Ok(match cursors {
+        Some(c) => page.with_cursors(c),
+        None => page,
+    })
+}
+
+/// The rows of a cursor page and the positions of the pages around it.
+async fn by_cursor(
+    pager: &mut dyn Pager,
+    cursor: &Cursor,
+    take: usize,
+    descending: bool,
+) -> Result<(Vec<Stored>, PageCursors), StoreError> {
+    let limit = take.saturating_add(1);
+    let (rows, previous, next) = match cursor {
+        Cursor::After(p) => {
+            let mut rows = pager.fetch(Some((p, descending)), false, limit).await?;
+            let next = rows.len() > take;
+            rows.truncate(take);
+            let previous = match rows.first() {
+                Some((_, first)) => pager.exists(first, !descending).await?,
+                None => false,
+            };
+            (rows, previous, next)
+        }
+        Cursor::Before(p) => {
+            let mut rows = pager.fetch(Some((p, !descending)), true, limit).await?;
+            if rows.len() < take {
+                // Fewer than a page before the position: the first page.
+                let mut rows = pager.fetch(None, false, limit).await?;
+                let next = rows.len() > take;
+                rows.truncate(take);
+                (rows, false, next)
+            } else {
+                let previous = rows.len() > take;
+                rows.truncate(take);
+                rows.reverse();
+                let next = match rows.last() {
+                    Some((_, last)) => pager.exists(last, descending).await?,
+                    None => false,
+                };
+                (rows, previous, next)
+            }
+        }
+        _ => {
+            let mut rows = pager.fetch(None, false, limit).await?;
+            let next = rows.len() > take;
+            rows.truncate(take);
+            (rows, false, next)
+        }
+    };
+    let cursors = PageCursors {
+        previous: if previous {
+            rows.first().map(|(_, p)| p.clone())
+        } else {
+            None
+        },
+        next: if next {
+            rows.last().map(|(_, p)| p.clone())
+        } else {
+            None
+        },
+    };
+    Ok((rows.into_iter().map(|(s, _)| s).collect(), cursors))
+}
