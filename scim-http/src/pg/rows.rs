@@ -422,3 +422,97 @@ impl Engine for PgConnection {
         Ok(name.flatten())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use sqlx::Connection as _;
+
+    use super::*;
+
+    /// A real deadlock (SQLSTATE `40P01`) and a real serialization failure (`40001`) from the
+    /// server at `DATABASE_URL` are [`StoreError::Retryable`]; without `DATABASE_URL` the test
+    /// passes with a notice.
+    #[tokio::test]
+    async fn deadlocks_and_serialization_failures_are_retryable() {
+        let Ok(url) = std::env::var("DATABASE_URL") else {
+            eprintln!("DATABASE_URL is not set: skipping");
+            return;
+        };
+        let table = format!("deadlock_{}", uuid::Uuid::new_v4().simple());
+        let mut setup = PgConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "CREATE TABLE {table} (id INT PRIMARY KEY, v INT); \
+             INSERT INTO {table} VALUES (1, 0), (2, 0);"
+        )))
+        .execute(&mut setup)
+        .await
+        .unwrap();
+
+        // Two transactions lock the two rows in opposite orders: one of them is chosen as
+        // the deadlock victim.
+        let (mut a, mut b) = (
+            PgConnection::connect(&url).await.unwrap(),
+            PgConnection::connect(&url).await.unwrap(),
+        );
+        let update = |id: i32| format!("UPDATE {table} SET v = v + 1 WHERE id = {id}");
+        let mut ta = a.begin().await.unwrap();
+        let mut tb = b.begin().await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(update(1)))
+            .execute(&mut *ta)
+            .await
+            .unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(update(2)))
+            .execute(&mut *tb)
+            .await
+            .unwrap();
+        let (ra, rb) = tokio::join!(
+            sqlx::raw_sql(sqlx::AssertSqlSafe(update(2))).execute(&mut *ta),
+            sqlx::raw_sql(sqlx::AssertSqlSafe(update(1))).execute(&mut *tb),
+        );
+        let victim = match (ra, rb) {
+            (Err(e), Ok(_)) | (Ok(_), Err(e)) => e,
+            other => panic!("expected exactly one deadlock victim, got {other:?}"),
+        };
+        assert!(
+            matches!(db(victim), StoreError::Retryable(_)),
+            "a deadlock is retryable"
+        );
+        drop((ta, tb));
+
+        // Two serializable transactions that read and write the same row: the second commit
+        // fails with a serialization failure.
+        let (mut ta, mut tb) = (a.begin().await.unwrap(), b.begin().await.unwrap());
+        for tx in [&mut ta, &mut tb] {
+            sqlx::raw_sql("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
+                .execute(&mut **tx)
+                .await
+                .unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "SELECT v FROM {table} WHERE id = 1"
+            )))
+            .execute(&mut **tx)
+            .await
+            .unwrap();
+        }
+        sqlx::raw_sql(sqlx::AssertSqlSafe(update(1)))
+            .execute(&mut *ta)
+            .await
+            .unwrap();
+        ta.commit().await.unwrap();
+        let failed = match sqlx::raw_sql(sqlx::AssertSqlSafe(update(1)))
+            .execute(&mut *tb)
+            .await
+        {
+            Err(e) => e,
+            Ok(_) => tb.commit().await.expect_err("a serialization failure"),
+        };
+        assert!(
+            matches!(db(failed), StoreError::Retryable(_)),
+            "a serialization failure is retryable"
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP TABLE {table}")))
+            .execute(&mut setup)
+            .await
+            .unwrap();
+    }
+}
