@@ -23,7 +23,7 @@ pub(super) struct Prepared<'q> {
     /// that an index may answer without evaluation.
     matcher: Option<Matcher>,
     single_eq: bool,
-    /// Whether the filter or sort key reads `User.groups`, derived on read.
+    /// Whether the filter or sort key reads `User.groups` or group `members`, derived on read.
     derived: bool,
     skip: usize,
     take: usize,
@@ -36,12 +36,16 @@ impl<'q> Prepared<'q> {
             .as_ref()
             .is_some_and(|f| f.as_equality().is_some());
         let matcher = if single_eq { None } else { compile(ty, query)? };
-        let derived = ty.schema.attribute("groups").is_some()
-            && (query.filter.as_ref().is_some_and(|f| reads(f, "groups"))
-                || query
-                    .sort
-                    .as_ref()
-                    .is_some_and(|s| s.by.urn.is_none() && s.by.name == "groups"));
+        let reads_derived = |name: &str| {
+            ty.schema.attribute(name).is_some()
+                && (query.filter.as_ref().is_some_and(|f| reads(f, name))
+                    || query
+                        .sort
+                        .as_ref()
+                        .is_some_and(|s| s.by.urn.is_none() && s.by.name == name))
+        };
+        // `User.groups`, and members' `type` and `display`, are derived on read.
+        let derived = reads_derived("groups") || reads_derived("members");
         Ok(Prepared {
             query,
             matcher,

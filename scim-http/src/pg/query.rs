@@ -7,7 +7,8 @@
 //!   `meta.created` and `meta.lastModified`: their text columns cast to `timestamptz`;
 //! - `userName` (Users) and `displayName` (Groups): the folded uniqueness columns, compared
 //!   as [`Column::case_insensitive`] (an index serves `eq`);
-//! - group `members`: the `members` table; `User.groups`: the `members` table joined with the
+//! - group `members`: the `members` table (`display` from the member's row, as read);
+//!   `User.groups`: the `members` table joined with the
 //!   groups' rows (`display` is the group's `displayName`, `type` is `direct`);
 //! - every other single-valued attribute and sub-attribute (core and extensions):
 //!   `r.data->'name'->>'sub'`, cast to the schema type (`boolean`, `numeric`,
@@ -329,11 +330,17 @@ pub(super) fn mapping(ty: &std::sync::Arc<ResourceType>) -> Result<SqlMapping, S
                 if attr.name == "members" && has_members(ty) {
                     b = b.multi_valued(
                         &key,
-                        MultiValued::new("members AS mm")
-                            .on("mm.tenant = r.tenant AND mm.group_id = r.id")
-                            .column("value", "mm.member_id")
-                            .column("type", "mm.member_type")
-                            .column("display", "mm.display"),
+                        MultiValued::new(
+                            "members AS mm LEFT JOIN resources AS mr \
+                             ON mr.tenant = mm.tenant AND mr.id = mm.member_id",
+                        )
+                        .on("mm.tenant = r.tenant AND mm.group_id = r.id")
+                        .column("value", "mm.member_id")
+                        .column("type", "mm.member_type")
+                        .column(
+                            "display",
+                            "coalesce(mr.data->>'displayName', mr.data->>'userName')",
+                        ),
                     );
                     continue;
                 }

@@ -7,7 +7,8 @@
 //!   `meta.version`: columns of `resources`;
 //! - `userName` (Users) and `displayName` (Groups): the folded uniqueness columns, compared
 //!   as [`Column::case_insensitive`] (an index serves `eq`);
-//! - group `members`: the `members` table; `User.groups`: the `members` table joined with the
+//! - group `members`: the `members` table (`display` from the member's row, as read);
+//!   `User.groups`: the `members` table joined with the
 //!   groups' rows (`display` is the group's `displayName`, `type` is `direct`);
 //! - every other single-valued attribute and sub-attribute (core and extensions):
 //!   `json_extract(r.data, '$."name"."sub"')`;
@@ -294,11 +295,14 @@ pub(super) fn mapping(ty: &std::sync::Arc<ResourceType>) -> Result<SqlMapping, S
                 if attr.name == "members" && has_members(ty) {
                     b = b.multi_valued(
                         &key,
-                        MultiValued::new("members AS mm")
-                            .on("mm.tenant = r.tenant AND mm.group_id = r.id")
-                            .column("value", "mm.member_id")
-                            .column("type", "mm.member_type")
-                            .column("display", "mm.display"),
+                        MultiValued::new(
+                            "members AS mm LEFT JOIN resources AS mr \
+                             ON mr.tenant = mm.tenant AND mr.id = mm.member_id",
+                        )
+                        .on("mm.tenant = r.tenant AND mm.group_id = r.id")
+                        .column("value", "mm.member_id")
+                        .column("type", "mm.member_type")
+                        .column("display", "coalesce(json_extract(mr.data, '$.displayName'), json_extract(mr.data, '$.userName'))"),
                     );
                     continue;
                 }

@@ -298,3 +298,38 @@ pub(crate) async fn members_may_be_left_out_when_not_shown(backend: &impl Backen
     assert_eq!(tag(&patched.resource), tag(&after));
     assert_eq!(values(&after, "members"), super::sorted(&[&a, &b]));
 }
+
+/// Filters on members' `display` read the derived name (the member's), not what a client
+/// sent, and follow a rename.
+pub(crate) async fn member_display_filters_read_the_derived_name(backend: &impl Backend) {
+    let env = Env::new(backend).await;
+    let mut alice = user_body("alice");
+    alice["displayName"] = json!("Alice A");
+    let alice = id(&env.user(alice).await);
+    let bob = id(&env.user(user_body("bob")).await);
+    let g1 = id(&env.group("One", &[&alice]).await);
+    let mut body = group_body("Two", &[]);
+    body["members"] = json!([{"value": bob, "display": "Alice A"}]);
+    let g2 = id(&env.create(&env.groups, body).await.unwrap());
+    let find = |text: &str| {
+        let q = scim_http::ListQuery::all().filter(super::filter(&env.groups, text));
+        let env = env.clone();
+        async move { super::ids(&env.list(&env.groups, &q).await) }
+    };
+    assert_eq!(find(r#"members.display eq "Alice A""#).await, [g1.clone()]);
+    assert_eq!(find(r#"members[display eq "bob"]"#).await, [g2.clone()]);
+    assert_eq!(
+        super::sorted(&find(r#"members.type eq "User""#).await),
+        super::sorted(&[&g1, &g2])
+    );
+    env.patch(
+        &env.users,
+        &alice,
+        json!([{"op": "replace", "path": "displayName", "value": "Alice B"}]),
+        scim_http::Precondition::Any,
+    )
+    .await
+    .unwrap();
+    assert_eq!(find(r#"members.display eq "Alice B""#).await, [g1]);
+    assert!(find(r#"members.display eq "Alice A""#).await.is_empty());
+}

@@ -101,6 +101,7 @@ macro_rules! store_suite {
             contract::secrets_are_kept_set_or_removed_explicitly,
             contract::a_member_diff_writes_just_those_members,
             contract::members_may_be_left_out_when_not_shown,
+            contract::member_display_filters_read_the_derived_name,
             cursors::walks_forward_and_back_cover_every_resource_once,
             cursors::empty_results_and_count_zero_have_no_cursors,
             cursors::walks_survive_concurrent_creates_and_deletes,
