@@ -389,6 +389,21 @@ pub(crate) fn has_members(ty: &ResourceType) -> bool {
         .is_some_and(|a| a.multi_valued && a.is_complex())
 }
 
+/// The attributes a store keeps unique among the resources of `ty` in a tenant: schema
+/// `uniqueness` other than `none` (RFC 7643 §2.4; e.g. `userName`), plus a group's
+/// `displayName` (Microsoft Entra ID requires unique group names). Single-valued simple
+/// attributes only.
+pub(crate) fn unique_attributes(
+    ty: &ResourceType,
+) -> impl Iterator<Item = &scim_core::schema::Attribute> {
+    let groups = has_members(ty);
+    ty.schema.attributes.iter().filter(move |attr| {
+        let unique = attr.uniqueness != scim_core::Uniqueness::None
+            || (groups && attr.name == "displayName");
+        unique && !attr.multi_valued && !attr.is_complex()
+    })
+}
+
 /// The `value`s of a resource's `members`, in order.
 pub(crate) fn member_ids(r: &Resource) -> impl Iterator<Item = &str> {
     r.get("members")

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use scim_core::{Resource, ResourceType, Uniqueness};
+use scim_core::{Resource, ResourceType};
 use scim_filter::{AttrPath, CompValue, Filter};
 use scim_patch::ValueIndex;
 use serde_json::Value;
@@ -42,16 +42,7 @@ pub(super) struct UniqueIndex {
 impl Collection {
     /// An empty collection of `ty`, with an index for each unique attribute.
     pub(super) fn new(ty: &ResourceType) -> Self {
-        let unique = ty
-            .schema
-            .attributes
-            .iter()
-            .filter(|attr| {
-                let unique = attr.uniqueness != Uniqueness::None
-                    // Entra ID requires unique group names (its /Groups guidance).
-                    || (attr.name == "displayName" && has_members(ty));
-                unique && !attr.multi_valued && !attr.is_complex()
-            })
+        let unique = crate::store::unique_attributes(ty)
             .map(|attr| UniqueIndex {
                 attr: attr.name.clone(),
                 case_exact: attr.case_exact,
@@ -183,12 +174,7 @@ impl Collection {
     }
 }
 
-/// Whether resources of `ty` have `members` (groups).
-pub(super) fn has_members(ty: &ResourceType) -> bool {
-    ty.schema
-        .attribute("members")
-        .is_some_and(|a| a.multi_valued && a.is_complex())
-}
+pub(super) use crate::store::has_members;
 
 /// A string as an index keys it.
 pub(super) fn fold(v: &str, case_exact: bool) -> String {

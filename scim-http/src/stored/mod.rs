@@ -96,7 +96,7 @@ pub(crate) use sql_resource_store;
 use std::collections::HashSet;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use scim_core::{DateTime, Resource, ResourceType, ScimError, Uniqueness};
+use scim_core::{DateTime, Resource, ResourceType, ScimError};
 use serde_json::{Map, Value};
 
 use crate::store::{SecretChange, StoreError};
@@ -152,12 +152,7 @@ pub(crate) fn now() -> String {
     DateTime::from_unix(secs, d.subsec_millis() * 1_000_000).to_string()
 }
 
-/// Whether resources of `ty` have `members` (groups, RFC 7643 §4.2).
-pub(crate) fn has_members(ty: &ResourceType) -> bool {
-    ty.schema
-        .attribute("members")
-        .is_some_and(|a| a.multi_valued && a.is_complex())
-}
+pub(crate) use crate::store::has_members;
 
 /// Whether `ty` has the derived, readOnly `groups` attribute (RFC 7643 §4.1.2).
 pub(crate) fn has_groups(ty: &ResourceType) -> bool {
@@ -178,14 +173,7 @@ pub(crate) struct Unique {
 }
 
 pub(crate) fn uniques(ty: &ResourceType) -> Vec<Unique> {
-    ty.schema
-        .attributes
-        .iter()
-        .filter(|attr| {
-            let unique = attr.uniqueness != Uniqueness::None
-                || (attr.name == "displayName" && has_members(ty));
-            unique && !attr.multi_valued && !attr.is_complex()
-        })
+    crate::store::unique_attributes(ty)
         .map(|attr| Unique {
             attr: attr.name.clone(),
             case_exact: attr.case_exact,
