@@ -57,7 +57,8 @@ PROBE_BIN="$TARGET_DIR/release/rss_inprocess"
 
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 log "starting scim-example-axum on 127.0.0.1:$PORT"
-SCIM_TOKEN="$TOKEN" RUST_LOG=warn "$SCIM_BIN" --listen "127.0.0.1:$PORT" >"$OUT/server.log" 2>&1 &
+SCIM_TOKEN="$TOKEN" RUST_LOG=warn "$SCIM_BIN" --listen "127.0.0.1:$PORT" --database memory \
+  >"$OUT/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 100); do
   python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 0.2)" 2>/dev/null && break

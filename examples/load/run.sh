@@ -2,6 +2,7 @@
 # Loopback load test of the SCIM axum example against a bare-axum baseline.
 #
 #   bash examples/load/run.sh            # from anywhere; takes about 1.5-2 minutes once built
+#   BACKENDS="memory sqlite postgres" bash examples/load/run.sh   # the stores side by side, ~5 min
 #
 # What it does, all on 127.0.0.1:
 #   1. installs the load tool if missing: wrk (Debian's `apt-get install -y wrk`). wrk, not
@@ -9,9 +10,11 @@
 #      new userName every time (a fixed body gives 409 after the first) and a group member add
 #      needs a new member every time (a repeated add is a no-op); oha varies only URLs.
 #   2. builds `scim-example-axum` and `scim-example-baseline` in release;
-#   3. starts the SCIM example on a free port (RUST_LOG=warn: no per-request log line; set
-#      SCIM_LOG=info to measure with it) and seeds 10,000 users and 100 groups of 20 members
-#      over HTTP (seed.py);
+#   3. starts the SCIM example on a free port once per store in BACKENDS (default "memory";
+#      "sqlite": a new database file in $OUT; "postgres": $DATABASE_URL, which must name an
+#      empty database, or else a throwaway cluster started with .ci/postgres.sh and stopped at
+#      the end), with RUST_LOG=warn (no per-request log line; set SCIM_LOG=info to measure with
+#      it), and seeds each with 10,000 users and 100 groups of 20 members over HTTP (seed.py);
 #   4. runs each workload with wrk for DURATION seconds (at most 10; default 10), THREADS
 #      wrk threads (default 2) and CONNS keep-alive connections (default 32), requests varied
 #      per request by scim.lua:
@@ -22,13 +25,15 @@
 #        group_add   PATCH /Groups/{gid}, add one member (a new (group, user) pair every time)
 #        post_user   POST /Users (a new userName every time)
 #      and reads the server's utime+stime from /proc/PID/stat before and after each run;
-#   5. starts the baseline (examples/baseline-axum) with 10,000 users beside it; lookup and
+#   5. starts the baseline (examples/baseline-axum) with 10,000 users beside them; lookup and
 #      get_id run first, each in ROUNDS (default 5) alternating slices of DURATION/ROUNDS
-#      seconds on the example and on the baseline (example, baseline, baseline, example, ...;
-#      DURATION seconds per server in all), so that bursts of other load and slow drifts of a
-#      shared machine hit both alike; then the other workloads, once each, on the example;
+#      seconds on every server (the examples in BACKENDS order, then the baseline; reversed
+#      every other round; DURATION seconds per server in all), so that bursts of other load
+#      and slow drifts of a shared machine hit all alike; then the other workloads, once each,
+#      on each example;
 #   6. prints a markdown table (also written to $OUT/results.md) and PASS/FAIL for the
-#      target: the example's lookup and GET by id reach at least 70% of the baseline's req/s.
+#      targets: on the memory store, lookup and GET by id reach at least 70% of the baseline's
+#      req/s; on SQLite at least 50%, on PostgreSQL at least 25% of the memory store's.
 #
 # Columns: req/s = completed requests / wrk's measured duration; p50/p99 = wrk's latency
 # percentiles (ms); CPU µs/req = server process CPU time (user+system, all threads) during the
@@ -39,7 +44,8 @@
 # Client and server share this machine's cores, so req/s is a property of the pair; CPU µs/req
 # is the server's own cost.
 #
-# Environment: DURATION (s, 1..10), ROUNDS, THREADS, CONNS, USERS (default 10000), SEED_GROUPS (100),
+# Environment: BACKENDS (memory, sqlite, postgres; default memory), DURATION (s, 1..10),
+# ROUNDS, THREADS, CONNS, USERS (default 10000), SEED_GROUPS (100),
 # SCIM_LOG (default warn), OUT (a directory for the logs and data; default a new temp dir),
 # SKIP_BUILD=1 (use the binaries already in target/release).
 # Exit status: non-zero only when a tool fails (build, seeding, wrk, a server dying), not when
@@ -59,7 +65,19 @@ OUT="${OUT:-$(mktemp -d /tmp/scim-load.XXXXXX)}"
 TOKEN="load-token-$RANDOM$RANDOM$RANDOM"
 RUN_ID="$(date +%s)"
 TARGET_PCT=70
+BACKENDS="${BACKENDS:-memory}"
+# The share of the memory store's req/s each SQL store's lookup and GET by id should reach.
+declare -A STORE_TARGET=([sqlite]=50 [postgres]=25)
 mkdir -p "$OUT"
+for b in $BACKENDS; do
+  case $b in
+    memory | sqlite | postgres) ;;
+    *) echo "run.sh: BACKENDS takes memory, sqlite and postgres, not $b" >&2; exit 2 ;;
+  esac
+done
+read -r -a STORES <<<"$BACKENDS"
+has_memory=0
+for b in "${STORES[@]}"; do [[ $b == memory ]] && has_memory=1; done
 
 if ! [[ "$DURATION" =~ ^[0-9]+$ ]] || (( DURATION < 1 || DURATION > 10 )); then
   echo "run.sh: DURATION must be 1..10 seconds" >&2
@@ -74,20 +92,25 @@ started_at=$SECONDS
 log() { printf '[run.sh %3ds] %s\n' "$((SECONDS - started_at))" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-SCIM_PID=""
+declare -A SRV_PID=() SRV_PORT=() SEEDED_RSS=() FINAL_RSS=()
 BASE_PID=""
+PG_STARTED=0
 stop_servers() {
   local pid
-  for pid in "$SCIM_PID" "$BASE_PID"; do
+  for pid in "${SRV_PID[@]}" "$BASE_PID"; do
     if [[ -n "$pid" ]]; then
       kill "$pid" 2>/dev/null || true
       wait "$pid" 2>/dev/null || true
     fi
   done
-  SCIM_PID=""
+  SRV_PID=()
   BASE_PID=""
 }
-trap stop_servers EXIT
+stop_all() {
+  stop_servers
+  if ((PG_STARTED)); then pg_stop >>"$OUT/postgres.log" 2>&1 || true; PG_STARTED=0; fi
+}
+trap stop_all EXIT
 trap 'exit 130' INT TERM
 
 # --- 1. the load tool ---------------------------------------------------------------------
@@ -231,21 +254,44 @@ PY
   log "$name: ${RPS[$name]} req/s, p50 ${P50[$name]} ms, p99 ${P99[$name]} ms, server ${CPU[$name]} µs CPU/req, wrk ${WRK_CPU[$name]} µs CPU/req, other load ${OTHER[$name]}%, ${NON2XX[$name]} non-2xx, ${ERRS[$name]} socket errors (${SLICES[$name]} slice(s))"
 }
 
-# --- 3. the servers: the SCIM example, seeded, and the baseline ---------------------------
-# Both run for the whole test (an idle server costs nothing) so that each GET is measured on
-# the example and right after on the baseline: slow drifts of the machine hit both alike.
-PORT="$(free_port)"
-log "starting scim-example-axum on 127.0.0.1:$PORT (RUST_LOG=$SCIM_LOG)"
-SCIM_TOKEN="$TOKEN" RUST_LOG="$SCIM_LOG" "$SCIM_BIN" --listen "127.0.0.1:$PORT" \
-  >"$OUT/scim-example.log" 2>&1 &
-SCIM_PID=$!
-wait_ready "$SCIM_PID" "$PORT"
-log "seeding $USERS users and $GROUPS_N groups"
-python3 "$HERE/seed.py" --url "http://127.0.0.1:$PORT/scim/v2" --token "$TOKEN" \
-  --users "$USERS" --groups "$GROUPS_N" --members 20 --workers 4 --deadline 120 \
-  --out-dir "$OUT/scim-data" >"$OUT/seed.log" 2>&1 || die "seeding failed (see $OUT/seed.log)"
-log "$(cat "$OUT/seed.log")"
-SEEDED_RSS="$(rss_kib "$SCIM_PID")"
+# --- 3. the servers: the SCIM example per store, seeded, and the baseline -----------------
+# All run for the whole test (an idle server costs nothing) so that each GET is measured on
+# every server in turn: slow drifts of the machine hit all alike.
+PG_URL=""
+if [[ " $BACKENDS " == *" postgres "* ]]; then
+  if [[ -n "${DATABASE_URL:-}" ]]; then
+    PG_URL="$DATABASE_URL"
+    log "postgres: using DATABASE_URL (it must name an empty database)"
+  else
+    log "postgres: starting a throwaway cluster (.ci/postgres.sh)"
+    # shellcheck source=../../.ci/postgres.sh
+    source "$ROOT/.ci/postgres.sh"
+    PG_STARTED=1
+    pg_start >"$OUT/postgres.log" 2>&1 || die "could not start PostgreSQL (see $OUT/postgres.log)"
+    PG_URL="$DATABASE_URL"
+  fi
+fi
+for b in "${STORES[@]}"; do
+  case $b in
+    memory) db=memory ;;
+    sqlite) db="sqlite://$OUT/scim-load.db" ;;
+    postgres) db="$PG_URL" ;;
+  esac
+  port="$(free_port)"
+  log "starting scim-example-axum on 127.0.0.1:$port with the $b store (RUST_LOG=$SCIM_LOG)"
+  SCIM_TOKEN="$TOKEN" RUST_LOG="$SCIM_LOG" "$SCIM_BIN" --listen "127.0.0.1:$port" \
+    --database "$db" >"$OUT/scim-example-$b.log" 2>&1 &
+  SRV_PID[$b]=$!
+  SRV_PORT[$b]=$port
+  wait_ready "${SRV_PID[$b]}" "$port"
+  log "$b: seeding $USERS users and $GROUPS_N groups"
+  python3 "$HERE/seed.py" --url "http://127.0.0.1:$port/scim/v2" --token "$TOKEN" \
+    --users "$USERS" --groups "$GROUPS_N" --members 20 --workers 4 --deadline 300 \
+    --out-dir "$OUT/data-$b" >"$OUT/seed-$b.log" 2>&1 \
+    || die "seeding failed (see $OUT/seed-$b.log)"
+  log "$b: $(cat "$OUT/seed-$b.log")"
+  SEEDED_RSS[$b]="$(rss_kib "${SRV_PID[$b]}")"
+done
 
 BASE_PORT="$(free_port)"
 log "starting scim-example-baseline on 127.0.0.1:$BASE_PORT with $USERS users"
@@ -260,34 +306,48 @@ wait_ready "$BASE_PID" "$BASE_PORT"
 SLICE_S=$((DURATION / ROUNDS))
 (( SLICE_S >= 1 )) || SLICE_S=1
 ROUNDS=$((DURATION / SLICE_S))
-scim() { slice "$1" "$1" "$SCIM_PID" "$PORT" "$OUT/scim-data/users.tsv" "$OUT/scim-data/groups.tsv" "$2"; }
-base() { slice "baseline_$1" "$1" "$BASE_PID" "$BASE_PORT" "$OUT/baseline-users.tsv" - "$2"; }
+# run TARGET WORKLOAD SECONDS: one slice on TARGET (a store in BACKENDS, or "baseline").
+run() {
+  local t=$1 w=$2
+  if [[ $t == baseline ]]; then
+    slice "baseline_$w" "$w" "$BASE_PID" "$BASE_PORT" "$OUT/baseline-users.tsv" - "$3"
+  else
+    slice "${t}_$w" "$w" "${SRV_PID[$t]}" "${SRV_PORT[$t]}" "$OUT/data-$t/users.tsv" \
+      "$OUT/data-$t/groups.tsv" "$3"
+  fi
+}
+TARGETS=("${STORES[@]}" baseline)
 for w in lookup get_id; do
-  log "$w: $ROUNDS rounds of ${SLICE_S}s on the example and on the baseline (wrk -t$THREADS -c$CONNS)"
+  log "$w: $ROUNDS rounds of ${SLICE_S}s on ${TARGETS[*]} (wrk -t$THREADS -c$CONNS)"
   for ((round = 0; round < ROUNDS; round++)); do
-    if ((round % 2 == 0)); then scim "$w" "$SLICE_S"; base "$w" "$SLICE_S"
-    else base "$w" "$SLICE_S"; scim "$w" "$SLICE_S"; fi
+    order=("${TARGETS[@]}")
+    if ((round % 2 == 1)); then
+      order=()
+      for ((i = ${#TARGETS[@]} - 1; i >= 0; i--)); do order+=("${TARGETS[$i]}"); done
+    fi
+    for t in "${order[@]}"; do run "$t" "$w" "$SLICE_S"; done
   done
-  finish "$w"
-  finish "baseline_$w"
+  for t in "${TARGETS[@]}"; do finish "${t}_$w"; done
 done
 WORKLOADS=(lookup get_id page patch_user group_add post_user)
 # The writes come last, and POST /Users last of all (it adds users to the store).
-for w in page patch_user group_add post_user; do
-  log "$w: wrk -t$THREADS -c$CONNS -d${DURATION}s"
-  scim "$w" "$DURATION"
-  finish "$w"
+for b in "${STORES[@]}"; do
+  for w in page patch_user group_add post_user; do
+    log "$b $w: wrk -t$THREADS -c$CONNS -d${DURATION}s"
+    run "$b" "$w" "$DURATION"
+    finish "${b}_$w"
+  done
+  FINAL_RSS[$b]="$(rss_kib "${SRV_PID[$b]}")"
 done
-FINAL_RSS="$(rss_kib "$SCIM_PID")"
-stop_servers
+stop_all
 
 # --- 6. the table -------------------------------------------------------------------------
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", a * 100 / b }'; }
 {
-  echo "wrk -t$THREADS -c$CONNS -d${DURATION}s per workload, $USERS users / $GROUPS_N groups, $(nproc) cores shared by client and server, RUST_LOG=$SCIM_LOG; source $TREE"
+  echo "wrk -t$THREADS -c$CONNS -d${DURATION}s per workload, $USERS users / $GROUPS_N groups, stores: $BACKENDS, $(nproc) cores shared by client and server, RUST_LOG=$SCIM_LOG; source $TREE"
   echo
-  echo "| workload | req/s | p50 ms | p99 ms | CPU µs/req | non-2xx / socket errors | % of baseline | wrk µs/req | other load |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| workload | store | req/s | p50 ms | p99 ms | CPU µs/req | non-2xx / socket errors | % of memory | % of baseline | wrk µs/req | other load |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   declare -A LABEL=(
     [lookup]='GET /Users?filter=userName eq "x"'
     [get_id]='GET /Users/{id}'
@@ -295,31 +355,41 @@ pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", a * 100 / b }'; }
     [patch_user]='PATCH /Users/{id} (replace displayName)'
     [group_add]='PATCH /Groups/{id} (add 1 member)'
     [post_user]='POST /Users'
-    [baseline_lookup]='baseline: GET /Users?filter=userName eq "x"'
-    [baseline_get_id]='baseline: GET /Users/{id}'
   )
-  for w in "${WORKLOADS[@]}" baseline_lookup baseline_get_id; do
-    p=""
-    case $w in
-      lookup | get_id) p="$(pct "${RPS[$w]}" "${RPS[baseline_$w]}")%" ;;
-      baseline_*) p="100%" ;;
-    esac
-    echo "| \`${LABEL[$w]}\` | ${RPS[$w]} | ${P50[$w]} | ${P99[$w]} | ${CPU[$w]} | ${NON2XX[$w]} / ${ERRS[$w]} | $p | ${WRK_CPU[$w]} | ${OTHER[$w]}% |"
+  for w in "${WORKLOADS[@]}"; do
+    targets=("${STORES[@]}")
+    case $w in lookup | get_id) targets+=(baseline) ;; esac
+    for t in "${targets[@]}"; do
+      n="${t}_$w" pm="" pb=""
+      if ((has_memory)) && [[ $t != baseline ]]; then pm="$(pct "${RPS[$n]}" "${RPS[memory_$w]}")%"; fi
+      case $w in lookup | get_id) pb="$(pct "${RPS[$n]}" "${RPS[baseline_$w]}")%" ;; esac
+      echo "| \`${LABEL[$w]}\` | $t | ${RPS[$n]} | ${P50[$n]} | ${P99[$n]} | ${CPU[$n]} | ${NON2XX[$n]} / ${ERRS[$n]} | $pm | $pb | ${WRK_CPU[$n]} | ${OTHER[$n]}% |"
+    done
   done
   echo
-  echo "SCIM example VmRSS: $((SEEDED_RSS / 1024)) MiB after seeding, $((FINAL_RSS / 1024)) MiB after the workloads."
+  for b in "${STORES[@]}"; do
+    echo "- $b: SCIM example VmRSS $((SEEDED_RSS[$b] / 1024)) MiB after seeding, $((FINAL_RSS[$b] / 1024)) MiB after the workloads."
+  done
   echo
   verdict=PASS
-  for w in lookup get_id; do
-    p="$(pct "${RPS[$w]}" "${RPS[baseline_$w]}")"
-    if (( p < TARGET_PCT )); then verdict=FAIL; fi
-    echo "- $w: $p% of the baseline's req/s (target ≥ $TARGET_PCT%); server CPU ${CPU[$w]} µs/req vs the baseline's ${CPU[baseline_$w]} µs/req"
+  for b in "${STORES[@]}"; do
+    for w in lookup get_id; do
+      if [[ $b == memory ]]; then
+        p="$(pct "${RPS[memory_$w]}" "${RPS[baseline_$w]}")"
+        if (( p < TARGET_PCT )); then verdict=FAIL; fi
+        echo "- memory $w: $p% of the baseline's req/s (target ≥ $TARGET_PCT%); server CPU ${CPU[memory_$w]} µs/req vs the baseline's ${CPU[baseline_$w]} µs/req"
+      elif ((has_memory)); then
+        p="$(pct "${RPS[${b}_$w]}" "${RPS[memory_$w]}")"
+        if (( p < STORE_TARGET[$b] )); then verdict=FAIL; fi
+        echo "- $b $w: $p% of the memory store's req/s (target ≥ ${STORE_TARGET[$b]}%); server CPU ${CPU[${b}_$w]} µs/req vs the memory store's ${CPU[memory_$w]} µs/req"
+      fi
+    done
   done
   echo
-  echo "target (lookup and GET by id ≥ $TARGET_PCT% of baseline): $verdict"
+  echo "targets (memory ≥ $TARGET_PCT% of baseline; sqlite ≥ ${STORE_TARGET[sqlite]}%, postgres ≥ ${STORE_TARGET[postgres]}% of memory; lookup and GET by id): $verdict"
   busy=0
-  for w in "${WORKLOADS[@]}" baseline_lookup baseline_get_id; do
-    if (( ${OTHER[$w]} > 10 )); then busy=1; fi
+  for n in "${!OTHER[@]}"; do
+    if (( ${OTHER[$n]} > 10 )); then busy=1; fi
   done
   if (( busy )); then
     echo

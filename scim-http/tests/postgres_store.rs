@@ -140,7 +140,7 @@ async fn concurrent_connects_migrate_once() {
         .fetch_all(&mut conn)
         .await
         .unwrap();
-    assert_eq!(versions, [1, 2]);
+    assert_eq!(versions, [1, 2, 3]);
     conn.close().await.unwrap();
     for s in &stores {
         s.close().await;

@@ -30,7 +30,9 @@ const MIGRATION_LOCK: i64 = 0x5343_494D_0000_1DDB;
 ///   name a resource of the tenant; ids are never reused), `pos` the insertion order. A
 ///   member's `display` is derived on read from the member's row.
 ///
-/// Version 2 drops `members.display` (version 1 kept what the client sent).
+/// Version 2 drops `members.display` (version 1 kept what the client sent). Version 3 adds
+/// `group_id` to `members_member`: a member's groups (`User.groups`, read with every user)
+/// come from the index alone, already in order, however many memberships the tenant has.
 const MIGRATIONS: &[&str] = &[
     r"
 CREATE TABLE resources (
@@ -69,6 +71,10 @@ CREATE INDEX members_pos ON members (tenant, group_id, pos);
 ",
     r"
 ALTER TABLE members DROP COLUMN display;
+",
+    r"
+DROP INDEX members_member;
+CREATE INDEX members_member ON members (tenant, member_id, group_id);
 ",
 ];
 

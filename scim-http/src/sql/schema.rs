@@ -23,7 +23,9 @@ use crate::store::StoreError;
 ///   name a resource of the tenant; ids are never reused). A member's `display` is derived on
 ///   read from the member's row.
 ///
-/// Version 2 drops `members.display` (version 1 kept what the client sent).
+/// Version 2 drops `members.display` (version 1 kept what the client sent). Version 3 adds
+/// `group_id` to `members_member`: a member's groups (`User.groups`, read with every user)
+/// come from the index alone, already in order, however many memberships the tenant has.
 const MIGRATIONS: &[&str] = &[
     r"
 CREATE TABLE resources (
@@ -60,6 +62,10 @@ CREATE INDEX members_member ON members (tenant, member_id);
 ",
     r"
 ALTER TABLE members DROP COLUMN display;
+",
+    r"
+DROP INDEX members_member;
+CREATE INDEX members_member ON members (tenant, member_id, group_id);
 ",
 ];
 

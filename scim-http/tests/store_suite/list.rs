@@ -355,4 +355,5 @@ pub(crate) async fn paging_is_consistent_and_complete(backend: &impl Backend) {
     // No count: the rest from startIndex.
     let rest = env.list(&env.users, &ListQuery::all().page(3, None)).await;
     assert_eq!(ids(&rest), ids(&whole)[2..]);
+    assert_eq!(rest.total_results, n, "no count, startIndex 3");
 }
