@@ -114,6 +114,10 @@ impl PostgresStore {
             .await
             .map_err(db)
     }
+
+    async fn read_conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, StoreError> {
+        self.pool.acquire().await.map_err(db)
+    }
 }
 
 fn tenant(ctx: &RequestContext) -> &str {

@@ -129,11 +129,12 @@ impl Pager for Keyset<'_> {
 
     async fn page(&mut self, offset: u64, limit: Option<u64>) -> Result<Vec<Stored>, StoreError> {
         let (lim, off) = (self.params.len() + 3, self.params.len() + 4);
+        let order = order_by(self.ty, self.sort);
         let sql = format!(
-            "SELECT {} {} ORDER BY {} LIMIT ${lim} OFFSET ${off}",
-            rows::COLUMNS,
+            "SELECT {} FROM (SELECT r.* {} ORDER BY {order} LIMIT ${lim} OFFSET ${off}) AS r \
+             ORDER BY {order}",
+            rows::READ_COLUMNS,
             self.from,
-            order_by(self.ty, self.sort),
         );
         // `LIMIT NULL` is no limit.
         let limit = limit.map(|c| i64::try_from(c).unwrap_or(i64::MAX));
@@ -163,12 +164,12 @@ impl Pager for Keyset<'_> {
         };
         let lim = self.params.len() + 3 + keyset.len();
         let key = self.key.map_or("NULL", |(e, _)| e);
+        let order = keyset_order(self.ty, self.sort, reversed);
         let sql = format!(
-            "SELECT {}, ({key})::text AS cursor_key, r.seq AS cursor_seq {}{cond} \
-             ORDER BY {} LIMIT ${lim}",
-            rows::COLUMNS,
+            "SELECT {}, r.cursor_key, r.cursor_seq FROM (SELECT r.*, ({key})::text AS cursor_key, \
+             r.seq AS cursor_seq {}{cond} ORDER BY {order} LIMIT ${lim}) AS r ORDER BY {order}",
+            rows::READ_COLUMNS,
             self.from,
-            keyset_order(self.ty, self.sort, reversed),
         );
         let q = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), self.params)?
             .bind(self.tenant)

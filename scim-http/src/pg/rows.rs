@@ -9,7 +9,7 @@ use serde_json::Value;
 use sqlx::{PgConnection, Row as _};
 
 use crate::store::StoreError;
-use crate::stored::{Engine, MemberRow, Stored, fold, keys, uniques};
+use crate::stored::{Derived, Engine, MemberRow, Stored, fold, keys, uniques};
 pub(super) use crate::stored::{has_groups, has_members, unique_column};
 
 /// A backend error: serialization failures (SQLSTATE `40001`) and deadlocks (`40P01`) are
@@ -28,15 +28,36 @@ pub(super) fn db(e: sqlx::Error) -> StoreError {
 pub(super) const COLUMNS: &str =
     "r.id, r.data::text AS data, r.version, r.created, r.last_modified";
 
-/// A row of `resources` selected with [`COLUMNS`].
+/// [`COLUMNS`] and the row's derived values ([`Derived`]), for reads: the groups listing the
+/// resource and the enterprise manager's `displayName`. One statement then reads a user
+/// whole (one snapshot: no transaction needed).
+pub(super) const READ_COLUMNS: &str = "r.id, r.data::text AS data, r.version, r.created, r.last_modified, \
+     (SELECT json_agg(json_build_array(m.group_id, g.data->>'displayName') \
+        ORDER BY m.group_id)::text \
+      FROM members AS m JOIN resources AS g ON g.tenant = m.tenant AND g.id = m.group_id \
+      WHERE m.tenant = r.tenant AND m.member_id = r.id) AS groups, \
+     (SELECT mr.data->>'displayName' FROM resources AS mr WHERE mr.tenant = r.tenant \
+      AND mr.id = r.data->'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'\
+        ->'manager'->>'value') AS manager_display";
+
+/// A row of `resources` selected with [`COLUMNS`] or [`READ_COLUMNS`].
 pub(super) fn from_row(row: &sqlx::postgres::PgRow) -> Result<Stored, StoreError> {
     let data: String = row.try_get("data").map_err(db)?;
+    let derived = match row.try_get::<Option<String>, _>("groups") {
+        Ok(groups) => Some(Derived::parse(
+            groups.as_deref(),
+            row.try_get("manager_display").map_err(db)?,
+        )?),
+        Err(sqlx::Error::ColumnNotFound(_)) => None,
+        Err(e) => return Err(db(e)),
+    };
     Ok(Stored {
         id: row.try_get("id").map_err(db)?,
         data: Stored::parse_data(&data)?,
         version: row.try_get("version").map_err(db)?,
         created: row.try_get("created").map_err(db)?,
         last_modified: row.try_get("last_modified").map_err(db)?,
+        derived,
     })
 }
 
@@ -91,11 +112,17 @@ impl Engine for PgConnection {
         id: &str,
         lock: bool,
     ) -> Result<Option<Stored>, StoreError> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM resources AS r \
-             WHERE r.tenant = $1 AND r.type = $2 AND r.id = $3{}",
-            if lock { " FOR UPDATE" } else { "" }
-        );
+        let sql = if lock {
+            format!(
+                "SELECT {COLUMNS} FROM resources AS r \
+                 WHERE r.tenant = $1 AND r.type = $2 AND r.id = $3 FOR UPDATE"
+            )
+        } else {
+            format!(
+                "SELECT {READ_COLUMNS} FROM resources AS r \
+                 WHERE r.tenant = $1 AND r.type = $2 AND r.id = $3"
+            )
+        };
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(tenant)
             .bind(&ty.name)

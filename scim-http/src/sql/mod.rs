@@ -142,6 +142,10 @@ impl SqliteStore {
     async fn read_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
         self.reader.begin().await.map_err(db)
     }
+
+    async fn read_conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, StoreError> {
+        self.reader.acquire().await.map_err(db)
+    }
 }
 
 fn tenant(ctx: &RequestContext) -> &str {

@@ -110,11 +110,12 @@ impl Pager for Keyset<'_> {
     }
 
     async fn page(&mut self, offset: u64, limit: Option<u64>) -> Result<Vec<Stored>, StoreError> {
+        let order = order_by(self.ty, self.sort);
         let sql = format!(
-            "SELECT {} {} ORDER BY {} LIMIT ? OFFSET ?",
-            rows::COLUMNS,
+            "SELECT {} FROM (SELECT r.* {} ORDER BY {order} LIMIT ? OFFSET ?) AS r \
+             ORDER BY {order}",
+            rows::READ_COLUMNS,
             self.from,
-            order_by(self.ty, self.sort),
         );
         // `LIMIT -1` is no limit.
         let limit = limit.map_or(-1, |c| i64::try_from(c).unwrap_or(i64::MAX));
@@ -148,11 +149,12 @@ impl Pager for Keyset<'_> {
         let mut all = self.params.to_vec();
         all.append(&mut params);
         let key = self.key.unwrap_or("NULL");
+        let order = keyset_order(self.ty, self.sort, reversed);
         let sql = format!(
-            "SELECT {}, ({key}) AS cursor_key, r.seq AS cursor_seq {}{cond} ORDER BY {} LIMIT ?",
-            rows::COLUMNS,
+            "SELECT {}, r.cursor_key, r.cursor_seq FROM (SELECT r.*, ({key}) AS cursor_key, \
+             r.seq AS cursor_seq {}{cond} ORDER BY {order} LIMIT ?) AS r ORDER BY {order}",
+            rows::READ_COLUMNS,
             self.from,
-            keyset_order(self.ty, self.sort, reversed),
         );
         let found = bind_all(
             sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -306,11 +308,12 @@ pub(super) fn mapping(ty: &std::sync::Arc<ResourceType>) -> Result<SqlMapping, S
                     );
                     continue;
                 }
+                // `CROSS JOIN`: members first, whatever the statistics (see `group_rows`).
                 if attr.name == "groups" && has_groups(ty) {
                     b = b.multi_valued(
                         &key,
                         MultiValued::new(
-                            "members AS mg JOIN resources AS g \
+                            "members AS mg CROSS JOIN resources AS g \
                              ON g.tenant = mg.tenant AND g.id = mg.group_id",
                         )
                         .on("mg.tenant = r.tenant AND mg.member_id = r.id")

@@ -3,6 +3,11 @@
 //! by keyset (cursor paging, RFC 9865: the rows after the cursor's position, one more than
 //! the page to learn whether a next page exists; a page before a position reads the reverse
 //! order and turns it round), each row rendered with its derived attributes.
+//!
+//! The dialects select the page's rows in a subquery (filter, order, limit) and read the
+//! derived columns (`READ_COLUMNS`: a user's groups, its manager's name) in the query around
+//! it, in the same order: so they are computed for the rows of the page only, never for
+//! every match a sort has to look at.
 
 use async_trait::async_trait;
 use scim_core::message::SortOrder;

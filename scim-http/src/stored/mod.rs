@@ -11,7 +11,8 @@ pub(crate) mod ops;
 pub(crate) use self::engine::{Engine, MemberRow};
 
 /// The [`ResourceStore`](crate::ResourceStore) impl of a SQL store: each call opens a
-/// transaction (`write_tx` / `read_tx`, the store's own), runs the shared operation of
+/// transaction (`write_tx` / `read_tx`, the store's own; a `get` that is one statement uses
+/// `read_conn`), runs the shared operation of
 /// [`ops`] (or the dialect's `query::list`) on it, and commits on success; an error drops
 /// the transaction, so a failed call changes nothing. The invoking module provides `db` (its
 /// error mapping) and `query::list`.
@@ -35,10 +36,17 @@ macro_rules! sql_resource_store {
                 ctx: &$crate::context::RequestContext,
                 id: &str,
             ) -> Result<Option<$crate::Resource>, $crate::store::StoreError> {
-                let mut tx = self.read_tx().await?;
-                let out = $crate::stored::ops::get(&mut *tx, ctx, id).await?;
-                tx.commit().await.map_err(db)?;
-                Ok(out)
+                // One statement reads a row with its derived values (`read_conn`, no
+                // transaction); a group's member rows are a second one, in one snapshot.
+                if $crate::store::has_members(ctx.resource_type()) && ctx.wants_members() {
+                    let mut tx = self.read_tx().await?;
+                    let out = $crate::stored::ops::get(&mut *tx, ctx, id).await?;
+                    tx.commit().await.map_err(db)?;
+                    Ok(out)
+                } else {
+                    let mut conn = self.read_conn().await?;
+                    $crate::stored::ops::get(&mut *conn, ctx, id).await
+                }
             }
 
             async fn list(
@@ -109,6 +117,32 @@ pub(crate) struct Stored {
     pub(crate) version: i64,
     pub(crate) created: String,
     pub(crate) last_modified: String,
+    /// The derived values, when the row was read with them (a dialect's read columns: one
+    /// statement gives a user and its groups); `None` when [`ops::render`] must query them.
+    pub(crate) derived: Option<Derived>,
+}
+
+/// The derived values of a row (RFC 7643 §4.1.2 `groups`, the enterprise `manager`'s
+/// `displayName`), read in the same statement as the row.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Derived {
+    /// The groups listing the resource, as [`Engine::group_rows`] gives them.
+    pub(crate) groups: Vec<(String, Option<String>)>,
+    /// The `displayName` of the resource the enterprise `manager.value` names, if any.
+    pub(crate) manager: Option<String>,
+}
+
+impl Derived {
+    /// From the read columns: `groups`, JSON text `[[id, displayName], …]` ordered by group
+    /// id (or `NULL` for none), and the manager's name.
+    pub(crate) fn parse(groups: Option<&str>, manager: Option<String>) -> Result<Self, StoreError> {
+        let groups = match groups {
+            None => Vec::new(),
+            Some(text) => serde_json::from_str::<Vec<(String, Option<String>)>>(text)
+                .map_err(StoreError::backend)?,
+        };
+        Ok(Derived { groups, manager })
+    }
 }
 
 impl Stored {

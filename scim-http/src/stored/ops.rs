@@ -248,7 +248,10 @@ pub(crate) async fn render(
         }
     }
     if has_groups(ty) {
-        let rows = e.group_rows(tenant, &stored.id).await?;
+        let rows = match &stored.derived {
+            Some(d) => d.groups.clone(),
+            None => e.group_rows(tenant, &stored.id).await?,
+        };
         let groups: Vec<Value> = rows
             .into_iter()
             .map(|(id, display)| {
@@ -265,17 +268,20 @@ pub(crate) async fn render(
             r.insert("groups", Value::Array(groups));
         }
     }
-    derive_manager(e, tenant, ty, &mut r).await?;
+    let manager = stored.derived.as_ref().map(|d| d.manager.clone());
+    derive_manager(e, tenant, ty, &mut r, manager).await?;
     Ok(r)
 }
 
 /// The enterprise `manager` is stored as sent; on read it gets the manager's `displayName`
-/// when the manager is a stored resource (Entra ID re-sends a manager a GET shows incomplete).
+/// when the manager is a stored resource (Entra ID re-sends a manager a GET shows incomplete):
+/// `known` when the row was read with it, else looked up.
 async fn derive_manager(
     e: &mut dyn Engine,
     tenant: &str,
     ty: &ResourceType,
     r: &mut Resource,
+    known: Option<Option<String>>,
 ) -> Result<(), StoreError> {
     let urn = scim_core::urn::ENTERPRISE_USER;
     if ty.extension(urn).is_none() {
@@ -290,7 +296,11 @@ async fn derive_manager(
     else {
         return Ok(());
     };
-    if let Some(name) = e.display_name(tenant, &manager_id).await?
+    let name = match known {
+        Some(name) => name,
+        None => e.display_name(tenant, &manager_id).await?,
+    };
+    if let Some(name) = name
         && let Some(Value::Object(manager)) = r
             .get_mut(urn)
             .and_then(Value::as_object_mut)

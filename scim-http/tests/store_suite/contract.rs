@@ -5,7 +5,8 @@
 use scim_http::{MemberDiff, Replacement, SecretChange, StoreError};
 use serde_json::{Value, json};
 
-use super::{Backend, Env, group_body, id, tag, user_body, values, version};
+use super::{Backend, Env, filter, group_body, id, tag, user_body, values, version};
+use scim_http::ListQuery;
 
 /// A 400 `invalidValue` naming `id`.
 #[track_caller]
@@ -91,6 +92,91 @@ pub(crate) async fn members_must_name_resources_of_the_tenant(backend: &impl Bac
         values(&nested.resource, "members"),
         super::sorted(&[&alice, &inner])
     );
+}
+
+/// A user's derived values (`groups` with each group's name, ordered by group id; the
+/// enterprise `manager.displayName`) are the same on every read path (`get`, a filtered
+/// `list`, a page, a cursor page), and follow renames of the groups and of the manager.
+pub(crate) async fn derived_user_values_are_the_same_on_every_read(backend: &impl Backend) {
+    let env = Env::new(backend).await;
+    let mut boss = user_body("boss");
+    boss["displayName"] = json!("The Boss");
+    let boss = id(&env.user(boss).await);
+    let mut alice = user_body("alice");
+    alice["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"] =
+        json!({"manager": {"value": boss}});
+    let alice = id(&env.user(alice).await);
+    let a = id(&env.group("Alpha", &[&alice]).await);
+    let b = id(&env.group("Beta", &[&alice]).await);
+    let expect = |r: &scim_http::Resource, names: &[(&str, &str)], manager: &str| {
+        let mut want: Vec<(String, String)> = names
+            .iter()
+            .map(|(g, n)| ((*g).to_owned(), (*n).to_owned()))
+            .collect();
+        want.sort();
+        let got: Vec<(String, String)> = r
+            .get("groups")
+            .and_then(Value::as_array)
+            .map(|gs| {
+                gs.iter()
+                    .map(|g| {
+                        assert_eq!(g["type"], "direct", "{g}");
+                        (
+                            g["value"].as_str().unwrap_or_default().to_owned(),
+                            g["display"].as_str().unwrap_or_default().to_owned(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(got, want, "groups of {r:?}");
+        assert_eq!(
+            r.get("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")
+                .map(|x| x["manager"]["displayName"].clone()),
+            Some(json!(manager)),
+            "{r:?}"
+        );
+    };
+    let reads = |env: &Env| {
+        let env = env.clone();
+        let alice = alice.clone();
+        async move {
+            let by_filter = ListQuery::all().filter(filter(&env.users, r#"userName eq "alice""#));
+            let mut out = vec![env.fetch(&env.users, &alice).await];
+            out.extend(env.list(&env.users, &by_filter).await.resources);
+            let all = env.list(&env.users, &ListQuery::all()).await.resources;
+            out.extend(all.into_iter().filter(|r| r.id() == Some(alice.as_str())));
+            let cursor = ListQuery::all()
+                .page(1, Some(10))
+                .cursor(scim_http::Cursor::First);
+            let page = env.list(&env.users, &cursor).await.resources;
+            out.extend(page.into_iter().filter(|r| r.id() == Some(alice.as_str())));
+            assert_eq!(out.len(), 4, "alice on every read path");
+            out
+        }
+    };
+    for r in reads(&env).await {
+        expect(&r, &[(&a, "Alpha"), (&b, "Beta")], "The Boss");
+    }
+    env.patch(
+        &env.groups,
+        &b,
+        json!([{"op": "replace", "path": "displayName", "value": "Beta 2"}]),
+        scim_http::Precondition::Any,
+    )
+    .await
+    .unwrap();
+    env.patch(
+        &env.users,
+        &boss,
+        json!([{"op": "replace", "path": "displayName", "value": "Big Boss"}]),
+        scim_http::Precondition::Any,
+    )
+    .await
+    .unwrap();
+    for r in reads(&env).await {
+        expect(&r, &[(&a, "Alpha"), (&b, "Beta 2")], "Big Boss");
+    }
 }
 
 /// A member's `type` and `display` come from the resource it names, whatever the client

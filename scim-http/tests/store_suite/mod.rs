@@ -98,6 +98,7 @@ macro_rules! store_suite {
             list::paging_is_consistent_and_complete,
             contract::members_must_name_resources_of_the_tenant,
             contract::member_type_and_display_are_derived,
+            contract::derived_user_values_are_the_same_on_every_read,
             contract::secrets_are_kept_set_or_removed_explicitly,
             contract::a_member_diff_writes_just_those_members,
             contract::members_may_be_left_out_when_not_shown,
