@@ -11,15 +11,17 @@
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use scim_core::validate::{UnknownAttributes, ValidationOptions, validate_create, validate_replace};
+use scim_core::validate::{
+    UnknownAttributes, ValidationOptions, validate_create, validate_replace,
+};
 use scim_core::{Resource, ResourceType};
 use serde_json::{Value, json};
 
 static USERS: LazyLock<ResourceType> = LazyLock::new(ResourceType::user);
 static GROUPS: LazyLock<ResourceType> = LazyLock::new(ResourceType::group);
 static USER: LazyLock<Resource> = LazyLock::new(|| {
-    let json: Value =
-        serde_json::from_str(include_str!("../../tests/data/user.json")).expect("tests/data/user.json is JSON");
+    let json: Value = serde_json::from_str(include_str!("../../tests/data/user.json"))
+        .expect("tests/data/user.json is JSON");
     Resource::from_value(json).expect("tests/data/user.json is a resource")
 });
 static GROUP: LazyLock<Resource> = LazyLock::new(|| {

@@ -9,8 +9,8 @@ use scim_filter::Filter;
 
 static USERS: LazyLock<ResourceType> = LazyLock::new(ResourceType::user);
 static USER: LazyLock<Resource> = LazyLock::new(|| {
-    let json: serde_json::Value =
-        serde_json::from_str(include_str!("../../tests/data/user.json")).expect("tests/data/user.json is JSON");
+    let json: serde_json::Value = serde_json::from_str(include_str!("../../tests/data/user.json"))
+        .expect("tests/data/user.json is JSON");
     Resource::from_value(json).expect("tests/data/user.json is a resource")
 });
 
@@ -19,10 +19,18 @@ fuzz_target!(|text: &str| {
         return;
     };
     let printed = filter.to_string();
-    let reparsed = Filter::parse(&printed)
-        .unwrap_or_else(|e| panic!("the printed form of {text:?} does not parse: {printed:?}: {e}"));
-    assert_eq!(reparsed, filter, "{text:?} printed as {printed:?} parses to another tree");
-    assert_eq!(reparsed.to_string(), printed, "printing is not stable for {text:?}");
+    let reparsed = Filter::parse(&printed).unwrap_or_else(|e| {
+        panic!("the printed form of {text:?} does not parse: {printed:?}: {e}")
+    });
+    assert_eq!(
+        reparsed, filter,
+        "{text:?} printed as {printed:?} parses to another tree"
+    );
+    assert_eq!(
+        reparsed.to_string(),
+        printed,
+        "printing is not stable for {text:?}"
+    );
 
     // Schema-aware work must not panic either; errors are fine.
     if let Ok(resolved) = filter.resolve(&USERS) {

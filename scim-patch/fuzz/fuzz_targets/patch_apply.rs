@@ -17,8 +17,10 @@ use scim_patch::{Patch, PatchOptions};
 
 static USERS: LazyLock<ResourceType> = LazyLock::new(ResourceType::user);
 static GROUPS: LazyLock<ResourceType> = LazyLock::new(ResourceType::group);
-static USER: LazyLock<Resource> = LazyLock::new(|| load(include_str!("../../tests/data/user.json")));
-static GROUP: LazyLock<Resource> = LazyLock::new(|| load(include_str!("../../tests/data/group.json")));
+static USER: LazyLock<Resource> =
+    LazyLock::new(|| load(include_str!("../../tests/data/user.json")));
+static GROUP: LazyLock<Resource> =
+    LazyLock::new(|| load(include_str!("../../tests/data/group.json")));
 
 fn load(text: &str) -> Resource {
     let json: serde_json::Value = serde_json::from_str(text).expect("seed resource is JSON");
@@ -54,18 +56,36 @@ fuzz_target!(|data: &[u8]| {
     match patch.apply(&mut first) {
         Err(e) => {
             assert_eq!(&first, stored, "failed PATCH ({e}) changed the resource");
-            assert_eq!(bytes(&first), before, "failed PATCH ({e}) changed the bytes");
-            assert!(patch.apply_to_copy(stored).is_err(), "apply_to_copy succeeded");
+            assert_eq!(
+                bytes(&first),
+                before,
+                "failed PATCH ({e}) changed the bytes"
+            );
+            assert!(
+                patch.apply_to_copy(stored).is_err(),
+                "apply_to_copy succeeded"
+            );
         }
         Ok(_) => {
             let mut second = stored.clone();
             let again = patch.apply(&mut second);
-            assert!(again.is_ok(), "the same PATCH failed on a second copy: {again:?}");
-            assert_eq!(bytes(&second), bytes(&first), "the same PATCH gave another result");
+            assert!(
+                again.is_ok(),
+                "the same PATCH failed on a second copy: {again:?}"
+            );
+            assert_eq!(
+                bytes(&second),
+                bytes(&first),
+                "the same PATCH gave another result"
+            );
             let (copy, _) = patch
                 .apply_to_copy(stored)
                 .expect("apply_to_copy fails where apply succeeded");
-            assert_eq!(bytes(&copy), bytes(&first), "apply_to_copy gave another result");
+            assert_eq!(
+                bytes(&copy),
+                bytes(&first),
+                "apply_to_copy gave another result"
+            );
         }
     }
     assert_eq!(bytes(stored), before, "the stored resource changed");
