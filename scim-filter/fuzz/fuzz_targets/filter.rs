@@ -1,4 +1,0 @@
-#![no_main]
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|text: &str| drop(scim_filter::Filter::parse(text)));
