@@ -94,6 +94,20 @@ for n in $SIZES; do
   size_mib=$(( $(stat -c %s "$db") / 1048576 ))
   start "$db"
   rss0="$(field "$SERVER_PID" VmRSS)"
+  # The seeded rows must be the server's: the last user found by id and by userName.
+  IFS=$'\t' read -r last_id last_name < <(tail -n 1 "$OUT/data-$n/users.tsv")
+  python3 - "$PORT" "$TOKEN" "$last_id" "$last_name" <<'PY' || die "the server does not see the seeded users"
+import json, sys, urllib.parse, urllib.request
+port, token, uid, name = sys.argv[1:]
+base = f"http://127.0.0.1:{port}/scim/v2/Users"
+def get(url):
+    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.load(r)
+assert get(f"{base}/{uid}")["userName"] == name
+q = urllib.parse.quote(f'userName eq "{name}"')
+assert get(f"{base}?filter={q}")["totalResults"] == 1
+PY
   declare -A RSS=() RPS=()
   for w in lookup get_id page; do
     out="$(timeout $((PHASE + 30)) wrk -t2 -c32 -d"${PHASE}s" --timeout 10s -s "$HERE/scim.lua" \

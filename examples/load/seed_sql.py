@@ -4,7 +4,7 @@
 Python 3 standard library only (`sqlite3`). Used by rss_sqlite_1m.sh (1,000,000 users);
 scim-http/benches/sql_stores.rs runs the same statement (sql/users.sqlite.sql).
 
-    python3 seed_sql.py --db PATH [--users 1000000] [--first 0] [--tenant ''] [--out-dir DIR]
+    python3 seed_sql.py --db PATH [--users 1000000] [--first 0] [--tenant default] [--out-dir DIR]
 
 The schema must exist already: start the SCIM example (or any SqliteStore) on the file once
 first, it migrates the schema. User i is the row SqliteStore::create writes for seed.py's
@@ -28,7 +28,8 @@ def main():
     ap.add_argument("--db", required=True, help="the SQLite database file")
     ap.add_argument("--users", type=int, default=1_000_000)
     ap.add_argument("--first", type=int, default=0, help="index of the first user")
-    ap.add_argument("--tenant", default="")
+    ap.add_argument("--tenant", default="default",
+                    help="the tenant (default: Tenant::DEFAULT_ID, a single-tenant host's)")
     ap.add_argument("--out-dir")
     args = ap.parse_args()
     if args.users < 1:

@@ -38,7 +38,7 @@ use crate::stored::{Engine, Stored};
 /// `stored::list::run` over a [`Keyset`] pager: `totalResults` with `count(*)`, the page by
 /// `LIMIT … OFFSET` or, with a cursor, by `WHERE (sort value, seq)` after its position (sort
 /// values travel in cursors as text and are cast back to the sort expression's type). All in
-/// one read transaction.
+/// one read transaction, or one statement without one for a unique lookup.
 pub(super) async fn list(
     store: &PostgresStore,
     ctx: &RequestContext,
@@ -68,9 +68,15 @@ pub(super) async fn list(
     let key = query.sort.as_ref().map(|s| {
         sort_expr(&ty, s).map_or_else(|| ("NULL".to_owned(), "text"), |e| (e, sort_type(&ty, s)))
     });
-    let mut tx = store.read_tx().await?;
+    // A unique lookup is one statement: no transaction (see `list::one_statement`).
+    let (mut conn, mut tx) = (None, None);
+    let c: &mut sqlx::PgConnection = if list::one_statement(ctx, query) {
+        &mut *conn.insert(store.read_conn().await?)
+    } else {
+        &mut *tx.insert(store.read_tx().await?)
+    };
     let mut pager = Keyset {
-        tx: &mut tx,
+        tx: c,
         ty: &ty,
         tenant,
         from: &from,
@@ -79,7 +85,9 @@ pub(super) async fn list(
         sort: query.sort.as_ref(),
     };
     let page = list::run(&mut pager, ctx, query).await?;
-    tx.commit().await.map_err(db)?;
+    if let Some(tx) = tx {
+        tx.commit().await.map_err(db)?;
+    }
     Ok(page)
 }
 

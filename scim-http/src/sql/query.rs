@@ -37,7 +37,7 @@ use crate::stored::{Engine, Stored};
 /// [`ResourceStore::list`](crate::ResourceStore::list): the filter as SQL, then
 /// `stored::list::run` over a [`Keyset`] pager: `totalResults` with `count(*)`, the page by
 /// `LIMIT … OFFSET` or, with a cursor, by `WHERE (sort value, seq)` after its position. All
-/// in one read transaction.
+/// in one read transaction, or one statement without one for a unique lookup.
 pub(super) async fn list(
     store: &SqliteStore,
     ctx: &RequestContext,
@@ -65,9 +65,15 @@ pub(super) async fn list(
         .sort
         .as_ref()
         .map(|s| sort_expr(&ty, s).unwrap_or_else(|| "NULL".to_owned()));
-    let mut tx = store.read_tx().await?;
+    // A unique lookup is one statement: no transaction (see `list::one_statement`).
+    let (mut conn, mut tx) = (None, None);
+    let c: &mut SqliteConnection = if list::one_statement(ctx, query) {
+        &mut *conn.insert(store.read_conn().await?)
+    } else {
+        &mut *tx.insert(store.read_tx().await?)
+    };
     let mut pager = Keyset {
-        tx: &mut tx,
+        tx: c,
         ty: &ty,
         tenant,
         from: &from,
@@ -76,7 +82,9 @@ pub(super) async fn list(
         sort: query.sort.as_ref(),
     };
     let page = list::run(&mut pager, ctx, query).await?;
-    tx.commit().await.map_err(db)?;
+    if let Some(tx) = tx {
+        tx.commit().await.map_err(db)?;
+    }
     Ok(page)
 }
 

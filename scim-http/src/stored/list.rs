@@ -94,6 +94,25 @@ pub(crate) async fn run(
     })
 }
 
+/// Whether `query` is answered by one statement, so that it needs no transaction: a filter
+/// `attr eq "value"` on `id` or a unique attribute (RFC 7643 §2.4: at most one match, the
+/// lookup identity providers send before every create) from the first index, with no member
+/// rows to read. [`run`] then reads the page, whose rows are the whole result, and no count.
+pub(crate) fn one_statement(ctx: &RequestContext, query: &ListQuery) -> bool {
+    let ty = ctx.resource_type();
+    let Some((path, _)) = query.filter.as_ref().and_then(|f| f.as_equality()) else {
+        return false;
+    };
+    let unique = path.urn.is_none()
+        && path.sub_attr.is_none()
+        && (path.name == "id" || crate::store::unique_attributes(ty).any(|a| a.name == path.name));
+    unique
+        && query.cursor.is_none()
+        && query.start_index <= 1
+        && query.count != Some(0)
+        && !(crate::store::has_members(ty) && ctx.wants_members())
+}
+
 /// The rows of a cursor page and the positions of the pages around it.
 async fn by_cursor(
     pager: &mut dyn Pager,
@@ -152,4 +171,79 @@ async fn by_cursor(
         },
     };
     Ok((rows.into_iter().map(|(s, _)| s).collect(), cursors))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use scim_core::ResourceType;
+    use scim_filter::Filter;
+
+    use super::one_statement;
+    use crate::Tenant;
+    use crate::context::RequestContext;
+    use crate::store::{Cursor, ListQuery};
+
+    fn query(ty: &ResourceType, filter: &str) -> ListQuery {
+        let f = Filter::parse(filter)
+            .map_err(|e| e.to_string())
+            .and_then(|f| f.resolve(ty).map_err(|e| e.to_string()));
+        match f {
+            Ok(f) => ListQuery::all().filter(f),
+            Err(e) => panic!("{filter}: {e}"),
+        }
+    }
+
+    #[test]
+    fn only_unique_lookups_from_the_start_are_one_statement() {
+        let users = Arc::new(ResourceType::user());
+        let groups = Arc::new(ResourceType::group());
+        let u = RequestContext::new(users.clone(), Tenant::default(), http::Extensions::new());
+        let g = RequestContext::new(groups.clone(), Tenant::default(), http::Extensions::new());
+        let cases: &[(&RequestContext, ListQuery, bool)] = &[
+            (&u, query(&users, r#"userName eq "a""#), true),
+            (&u, query(&users, r#"USERNAME eq "a""#), true),
+            (&u, query(&users, r#"id eq "x""#), true),
+            (&u, query(&users, r#"externalId eq "x""#), false),
+            (&u, query(&users, r#"displayName eq "x""#), false),
+            (&u, query(&users, r#"name.givenName eq "x""#), false),
+            (&u, query(&users, r#"userName sw "a""#), false),
+            (
+                &u,
+                query(&users, r#"userName eq "a" or userName eq "b""#),
+                false,
+            ),
+            (
+                &u,
+                query(&users, r#"userName eq "a""#).page(2, Some(10)),
+                false,
+            ),
+            (
+                &u,
+                query(&users, r#"userName eq "a""#).page(1, Some(0)),
+                false,
+            ),
+            (
+                &u,
+                query(&users, r#"userName eq "a""#).page(1, Some(1)),
+                true,
+            ),
+            (
+                &u,
+                query(&users, r#"userName eq "a""#).cursor(Cursor::First),
+                false,
+            ),
+            (&u, ListQuery::all(), false),
+            (&g, query(&groups, r#"displayName eq "x""#), false),
+            (
+                &g.clone().with_members(false),
+                query(&groups, r#"displayName eq "x""#),
+                true,
+            ),
+        ];
+        for (i, (ctx, q, want)) in cases.iter().enumerate() {
+            assert_eq!(one_statement(ctx, q), *want, "case {i}: {:?}", q.filter);
+        }
+    }
 }
