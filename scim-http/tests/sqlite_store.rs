@@ -68,3 +68,44 @@ async fn crud_in_memory() {
     let store = SqliteStore::connect("sqlite::memory:").await.unwrap();
     crud(&store).await;
 }
+
+/// The store keeps the planner's statistics: after a thousand writes `sqlite_stat1` describes
+/// `resources`, and the lookup by userName seeks its unique index.
+#[tokio::test]
+async fn statistics_are_gathered_as_the_tables_grow() {
+    use scim_http::ResourceStore as _;
+    use sqlx::{Connection as _, Row as _};
+    let db = TempDb::new();
+    let store = db.connect().await;
+    let users = users();
+    for i in 0..1001 {
+        store
+            .create(&ctx(&users), user(&format!("u{i}")))
+            .await
+            .unwrap();
+    }
+    let mut conn = sqlx::SqliteConnection::connect(&db.url()).await.unwrap();
+    let described: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'resources'")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert!(
+        described > 0,
+        "no statistics for resources after 1001 writes"
+    );
+    let plan: Vec<String> = sqlx::query(
+        "EXPLAIN QUERY PLAN SELECT r.* FROM resources AS r WHERE r.tenant = 'default' \
+         AND r.type = 'User' AND (r.user_name_lower = 'u7') ORDER BY r.seq LIMIT 10",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap()
+    .iter()
+    .map(|row| row.get::<String, _>("detail"))
+    .collect();
+    let plan = plan.join(" | ");
+    assert!(plan.contains("resources_user_name"), "{plan}");
+    conn.close().await.unwrap();
+    store.close().await;
+}

@@ -72,6 +72,8 @@ const CONNECTIONS: u32 = 8;
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// The filter mapping of each resource type, built once.
+    mappings: std::sync::Arc<crate::stored::MappingCache>,
 }
 
 impl PostgresStore {
@@ -95,7 +97,10 @@ impl PostgresStore {
             let mut conn = pool.acquire().await.map_err(db)?;
             schema::migrate(&mut conn).await?;
         }
-        Ok(PostgresStore { pool })
+        Ok(PostgresStore {
+            pool,
+            mappings: std::sync::Arc::default(),
+        })
     }
 
     /// Closes the connections (waiting for the ones in use). Dropping the store closes them

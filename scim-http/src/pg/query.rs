@@ -48,7 +48,9 @@ pub(super) async fn list(
     let tenant = tenant(ctx);
     let clause = match &query.filter {
         Some(f) => Some(
-            mapping(&ty)?
+            store
+                .mappings
+                .get(&ty, mapping)?
                 .translate(f, Dialect::Postgres)
                 .map_err(ScimError::from)?,
         ),
@@ -70,7 +72,8 @@ pub(super) async fn list(
     });
     // A unique lookup is one statement: no transaction (see `list::one_statement`).
     let (mut conn, mut tx) = (None, None);
-    let c: &mut sqlx::PgConnection = if list::one_statement(ctx, query) {
+    let single = list::one_statement(ctx, query);
+    let c: &mut sqlx::PgConnection = if single {
         &mut *conn.insert(store.read_conn().await?)
     } else {
         &mut *tx.insert(store.read_tx().await?)
@@ -83,6 +86,7 @@ pub(super) async fn list(
         params,
         key: key.as_ref().map(|(e, t)| (e.as_str(), *t)),
         sort: query.sort.as_ref(),
+        single,
     };
     let page = list::run(&mut pager, ctx, query).await?;
     if let Some(tx) = tx {
@@ -102,6 +106,9 @@ struct Keyset<'a> {
     /// The sort value's SQL and its type, `None` unsorted.
     key: Option<(&'a str, &'static str)>,
     sort: Option<&'a SortSpec>,
+    /// A unique lookup (`list::one_statement`): at most one row, so no order and no limit,
+    /// and the planner has only the lookup's index to choose, statistics or not.
+    single: bool,
 }
 
 impl Keyset<'_> {
@@ -136,6 +143,16 @@ impl Pager for Keyset<'_> {
     }
 
     async fn page(&mut self, offset: u64, limit: Option<u64>) -> Result<Vec<Stored>, StoreError> {
+        if self.single {
+            let sql = format!("SELECT {} {}", rows::READ_COLUMNS, self.from);
+            let found = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), self.params)?
+                .bind(self.tenant)
+                .bind(&self.ty.name)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(db)?;
+            return found.iter().map(rows::from_row).collect();
+        }
         let (lim, off) = (self.params.len() + 3, self.params.len() + 4);
         let order = order_by(self.ty, self.sort);
         let sql = format!(

@@ -40,9 +40,12 @@ mod rows;
 mod schema;
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use scim_filter::SqlParam;
+use sqlx::Connection as _;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -56,6 +59,16 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How many connections serve reads (file databases).
 const READERS: u32 = 4;
+
+/// Every how many write transactions the writer runs `PRAGMA optimize`, so that the query
+/// planner has statistics (`sqlite_stat1`) as the tables grow: without them it may walk an
+/// index in `seq` order for a lookup instead of seeking the unique index. SQLite's own advice
+/// for long-lived connections (<https://sqlite.org/lang_analyze.html#pragopt>); each run reads
+/// at most [`ANALYSIS_LIMIT`] rows per index, and does nothing for tables that barely changed.
+const OPTIMIZE_EVERY: u64 = 1000;
+
+/// `PRAGMA analysis_limit` for those runs: a bounded, approximate `ANALYZE`.
+const ANALYSIS_LIMIT: u32 = 1000;
 
 /// A [`ResourceStore`](crate::ResourceStore) on a SQLite database, for every resource type:
 /// durable, queried with SQL (filters, sorting and paging never load every row), multi-tenant. See
@@ -78,6 +91,10 @@ pub struct SqliteStore {
     writer: SqlitePool,
     /// Read transactions (the writer itself for an in-memory database).
     reader: SqlitePool,
+    /// Write transactions begun, for `PRAGMA optimize` every [`OPTIMIZE_EVERY`].
+    writes: Arc<AtomicU64>,
+    /// The filter mapping of each resource type, built once.
+    mappings: Arc<crate::stored::MappingCache>,
 }
 
 impl SqliteStore {
@@ -104,7 +121,10 @@ impl SqliteStore {
         in_memory: bool,
     ) -> Result<Self, StoreError> {
         let options = options.foreign_keys(true).busy_timeout(BUSY_TIMEOUT);
+        // No ping before each use (`test_before_acquire`): the database is in this process, a
+        // connection cannot be lost, and a ping is one more trip to sqlx's worker thread.
         let writer = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(1)
             .min_connections(1)
             .idle_timeout(None)
@@ -115,17 +135,25 @@ impl SqliteStore {
         {
             let mut conn = writer.acquire().await.map_err(db)?;
             schema::migrate(&mut conn).await?;
+            // Statistics for tables never analyzed (a database from an older version).
+            optimize(&mut conn, "PRAGMA optimize = 0x10002").await;
         }
         let reader = if in_memory {
             writer.clone()
         } else {
             SqlitePoolOptions::new()
+                .test_before_acquire(false)
                 .max_connections(READERS)
                 .connect_with(options)
                 .await
                 .map_err(db)?
         };
-        Ok(SqliteStore { writer, reader })
+        Ok(SqliteStore {
+            writer,
+            reader,
+            writes: Arc::new(AtomicU64::new(1)),
+            mappings: Arc::default(),
+        })
     }
 
     /// Closes the connections (waiting for the ones in use). Dropping the store closes them
@@ -136,6 +164,10 @@ impl SqliteStore {
     }
 
     async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+        if self.writes.fetch_add(1, Ordering::Relaxed) % OPTIMIZE_EVERY == 0 {
+            let mut conn = self.writer.acquire().await.map_err(db)?;
+            optimize(&mut conn, "PRAGMA optimize").await;
+        }
         self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(db)
     }
 
@@ -145,6 +177,37 @@ impl SqliteStore {
 
     async fn read_conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, StoreError> {
         self.reader.acquire().await.map_err(db)
+    }
+}
+
+/// Runs `pragma` (a form of `PRAGMA optimize`) with [`ANALYSIS_LIMIT`], in one transaction
+/// that also empties `sqlite_stat4`; a failure only costs statistics, so it is logged, not
+/// returned.
+///
+/// Why no `sqlite_stat4` samples: with them (the bundled SQLite has `SQLITE_ENABLE_STAT4`)
+/// SQLite re-plans a statement whenever a value bound in its `WHERE` changes, so that every
+/// `userName eq "…"` lookup would be parsed and planned anew (about 100 µs, more than the
+/// query). `sqlite_stat1` (the per-index row estimates) is enough to choose our indexes.
+async fn optimize(conn: &mut sqlx::SqliteConnection, pragma: &str) {
+    let run = async {
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+        let sql = format!("PRAGMA analysis_limit = {ANALYSIS_LIMIT}; {pragma}");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut *tx)
+            .await?;
+        let samples: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat4'")
+                .fetch_optional(&mut *tx)
+                .await?;
+        if samples.is_some() {
+            sqlx::query("DELETE FROM sqlite_stat4")
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await
+    };
+    if let Err(e) = run.await {
+        tracing::warn!(error = %e, "SQLite: PRAGMA optimize failed");
     }
 }
 

@@ -47,7 +47,9 @@ pub(super) async fn list(
     let tenant = tenant(ctx);
     let clause = match &query.filter {
         Some(f) => Some(
-            mapping(&ty)?
+            store
+                .mappings
+                .get(&ty, mapping)?
                 .translate(f, Dialect::Sqlite)
                 .map_err(ScimError::from)?,
         ),
@@ -67,7 +69,8 @@ pub(super) async fn list(
         .map(|s| sort_expr(&ty, s).unwrap_or_else(|| "NULL".to_owned()));
     // A unique lookup is one statement: no transaction (see `list::one_statement`).
     let (mut conn, mut tx) = (None, None);
-    let c: &mut SqliteConnection = if list::one_statement(ctx, query) {
+    let single = list::one_statement(ctx, query);
+    let c: &mut SqliteConnection = if single {
         &mut *conn.insert(store.read_conn().await?)
     } else {
         &mut *tx.insert(store.read_tx().await?)
@@ -80,6 +83,7 @@ pub(super) async fn list(
         params,
         key: key.as_deref(),
         sort: query.sort.as_ref(),
+        single,
     };
     let page = list::run(&mut pager, ctx, query).await?;
     if let Some(tx) = tx {
@@ -98,6 +102,8 @@ struct Keyset<'a> {
     /// The sort value's SQL, `None` unsorted.
     key: Option<&'a str>,
     sort: Option<&'a SortSpec>,
+    /// A unique lookup (`list::one_statement`): at most one row, so no order and no limit.
+    single: bool,
 }
 
 #[async_trait]
@@ -118,23 +124,37 @@ impl Pager for Keyset<'_> {
     }
 
     async fn page(&mut self, offset: u64, limit: Option<u64>) -> Result<Vec<Stored>, StoreError> {
+        if self.single {
+            let sql = format!("SELECT {} {}", rows::READ_COLUMNS, self.from);
+            let found = bind_all(
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(self.tenant)
+                    .bind(&self.ty.name),
+                self.params,
+            )?
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db)?;
+            return found.iter().map(rows::from_row).collect();
+        }
         let order = order_by(self.ty, self.sort);
+        // `LIMIT -1` is no limit. Limit and offset are written as numbers, not bound: SQLite
+        // re-plans a statement each time a bound LIMIT or OFFSET is rebound (it may plan
+        // differently for small limits), and a lookup would then be parsed on every call.
+        let limit = limit.map_or(-1, |c| i64::try_from(c).unwrap_or(i64::MAX));
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
         let sql = format!(
-            "SELECT {} FROM (SELECT r.* {} ORDER BY {order} LIMIT ? OFFSET ?) AS r \
+            "SELECT {} FROM (SELECT r.* {} ORDER BY {order} LIMIT {limit} OFFSET {offset}) AS r \
              ORDER BY {order}",
             rows::READ_COLUMNS,
             self.from,
         );
-        // `LIMIT -1` is no limit.
-        let limit = limit.map_or(-1, |c| i64::try_from(c).unwrap_or(i64::MAX));
         let found = bind_all(
             sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(self.tenant)
                 .bind(&self.ty.name),
             self.params,
         )?
-        .bind(limit)
-        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
         .fetch_all(&mut *self.tx)
         .await
         .map_err(db)?;
@@ -158,9 +178,11 @@ impl Pager for Keyset<'_> {
         all.append(&mut params);
         let key = self.key.unwrap_or("NULL");
         let order = keyset_order(self.ty, self.sort, reversed);
+        // A number, not a bound parameter (see `page`).
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let sql = format!(
             "SELECT {}, r.cursor_key, r.cursor_seq FROM (SELECT r.*, ({key}) AS cursor_key, \
-             r.seq AS cursor_seq {}{cond} ORDER BY {order} LIMIT ?) AS r ORDER BY {order}",
+             r.seq AS cursor_seq {}{cond} ORDER BY {order} LIMIT {limit}) AS r ORDER BY {order}",
             rows::READ_COLUMNS,
             self.from,
         );
@@ -170,7 +192,6 @@ impl Pager for Keyset<'_> {
                 .bind(&self.ty.name),
             &all,
         )?
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&mut *self.tx)
         .await
         .map_err(db)?;

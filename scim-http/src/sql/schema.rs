@@ -26,6 +26,11 @@ use crate::store::StoreError;
 /// Version 2 drops `members.display` (version 1 kept what the client sent). Version 3 adds
 /// `group_id` to `members_member`: a member's groups (`User.groups`, read with every user)
 /// come from the index alone, already in order, however many memberships the tenant has.
+/// Version 4 makes the lookup indexes whole rather than partial (`WHERE … IS NOT NULL`):
+/// NULLs never collide in a SQLite UNIQUE index, so uniqueness is the same, but proving that
+/// `user_name_lower = ?` implies the partial index's condition marks the bound value as one
+/// the plan depends on, and SQLite then parses and plans the statement anew for every
+/// `userName eq "…"` lookup (about 100 µs each).
 const MIGRATIONS: &[&str] = &[
     r"
 CREATE TABLE resources (
@@ -66,6 +71,14 @@ ALTER TABLE members DROP COLUMN display;
     r"
 DROP INDEX members_member;
 CREATE INDEX members_member ON members (tenant, member_id, group_id);
+",
+    r"
+DROP INDEX resources_user_name;
+CREATE UNIQUE INDEX resources_user_name ON resources (tenant, type, user_name_lower);
+DROP INDEX resources_display_name;
+CREATE UNIQUE INDEX resources_display_name ON resources (tenant, type, display_name_lower);
+DROP INDEX resources_external_id;
+CREATE INDEX resources_external_id ON resources (tenant, type, external_id);
 ",
 ];
 

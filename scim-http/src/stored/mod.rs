@@ -172,6 +172,44 @@ impl Stored {
     }
 }
 
+/// The filter mappings (`scim_filter::SqlMapping`) a store has built, one per resource type:
+/// a mapping walks the whole schema, so it is built once, not for every list request. An
+/// entry is reused only for the very resource type it was built for (`Arc::ptr_eq`): a
+/// server built on another registry gets its own.
+#[derive(Debug, Default)]
+pub(crate) struct MappingCache(
+    std::sync::RwLock<
+        std::collections::HashMap<
+            String,
+            (
+                std::sync::Arc<ResourceType>,
+                std::sync::Arc<scim_filter::SqlMapping>,
+            ),
+        >,
+    >,
+);
+
+impl MappingCache {
+    /// The mapping of `ty`, built with `build` the first time.
+    pub(crate) fn get(
+        &self,
+        ty: &std::sync::Arc<ResourceType>,
+        build: impl FnOnce(&std::sync::Arc<ResourceType>) -> Result<scim_filter::SqlMapping, StoreError>,
+    ) -> Result<std::sync::Arc<scim_filter::SqlMapping>, StoreError> {
+        if let Ok(cache) = self.0.read()
+            && let Some((built_for, mapping)) = cache.get(&ty.name)
+            && std::sync::Arc::ptr_eq(built_for, ty)
+        {
+            return Ok(mapping.clone());
+        }
+        let mapping = std::sync::Arc::new(build(ty)?);
+        if let Ok(mut cache) = self.0.write() {
+            cache.insert(ty.name.clone(), (ty.clone(), mapping.clone()));
+        }
+        Ok(mapping)
+    }
+}
+
 /// The entity tag of a stored version counter.
 pub(crate) fn tag(version: i64) -> String {
     format!("W/\"{version}\"")
