@@ -164,7 +164,11 @@ impl SqliteStore {
     }
 
     async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
-        if self.writes.fetch_add(1, Ordering::Relaxed) % OPTIMIZE_EVERY == 0 {
+        if self
+            .writes
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(OPTIMIZE_EVERY)
+        {
             let mut conn = self.writer.acquire().await.map_err(db)?;
             optimize(&mut conn, "PRAGMA optimize").await;
         }
