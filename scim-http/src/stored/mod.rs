@@ -177,16 +177,12 @@ impl Stored {
 /// entry is reused only for the very resource type it was built for (`Arc::ptr_eq`): a
 /// server built on another registry gets its own.
 #[derive(Debug, Default)]
-pub(crate) struct MappingCache(
-    std::sync::RwLock<
-        std::collections::HashMap<
-            String,
-            (
-                std::sync::Arc<ResourceType>,
-                std::sync::Arc<scim_filter::SqlMapping>,
-            ),
-        >,
-    >,
+pub(crate) struct MappingCache(std::sync::RwLock<std::collections::HashMap<String, Built>>);
+
+/// A cached mapping and the resource type it was built for.
+type Built = (
+    std::sync::Arc<ResourceType>,
+    std::sync::Arc<scim_filter::SqlMapping>,
 );
 
 impl MappingCache {
