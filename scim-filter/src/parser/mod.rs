@@ -302,7 +302,9 @@ fn expression<'a>(
             s = rest;
             continue;
         }
-        if let Some(rest) = keyword(s, "not") {
+        if let Some(rest) = keyword(s, "not")
+            && !names_an_attribute(rest)
+        {
             let after = ws0(rest);
             let Some(rest) = after.strip_prefix('(') else {
                 return Err(PErr::new(after, expected_or_end(after, "'(' after 'not'")));
@@ -311,7 +313,11 @@ fn expression<'a>(
             s = rest;
             continue;
         }
-        if keyword(s, "and").is_some() || keyword(s, "or").is_some() {
+        if [keyword(s, "and"), keyword(s, "or")]
+            .into_iter()
+            .flatten()
+            .any(|rest| !names_an_attribute(rest))
+        {
             return Err(PErr::new(
                 s,
                 ParseErrorKind::Expected("an attribute path, '(' or 'not (' instead of 'and'/'or'"),
@@ -469,6 +475,18 @@ fn attr_exp(s: &str, path: AttrPath) -> Result<(&str, Filter), PErr<'_>> {
 fn split_first_char(s: &str) -> Option<(char, &str)> {
     let mut chars = s.chars();
     chars.next().map(|c| (c, chars.as_str()))
+}
+
+/// Whether a keyword (`not`, `and`, `or`) just read is an attribute of that name instead: it
+/// is followed by whitespace and a comparison operator (`not eq "x"`, `and pr`). `ATTRNAME`
+/// (RFC 7644 §3.4.2.2) does not exclude the keywords, and the printer writes such an
+/// attribute bare (`emails[type eq "work" and not eq "x"]`), so the parser must read it back.
+fn names_an_attribute(after_keyword: &str) -> bool {
+    let after = ws0(after_keyword);
+    after.len() < after_keyword.len()
+        && ["eq", "ne", "co", "sw", "ew", "gt", "lt", "ge", "le", "pr"]
+            .iter()
+            .any(|op| keyword(after, op).is_some())
 }
 
 #[cfg(test)]

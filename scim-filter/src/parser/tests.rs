@@ -209,3 +209,33 @@ fn incomplete_never_panics() {
     assert_eq!(e.kind, ParseErrorKind::UnexpectedEnd);
     assert_eq!(to_error(input, Grammar::Filter, e).offset(), 3);
 }
+
+/// Found by the `filter_roundtrip` fuzz target: an attribute named like a keyword (`not`,
+/// `and`, `or` are legal `ATTRNAME`s) is read as one when a comparison follows, so the
+/// printed form of a filter on such an attribute parses back to the same filter.
+#[test]
+fn keywords_as_attribute_names() {
+    let crash = "emails[type eq \"\u{7f}ork\"].not  eq \"bse\"";
+    let parsed = filter(crash);
+    let printed = parsed.to_string();
+    assert_eq!(filter(&printed), parsed, "{printed}");
+
+    assert_eq!(filter("not pr"), pr("not"));
+    assert_eq!(filter("NOT eq \"x\"").to_string(), "NOT eq \"x\"");
+    assert_eq!(filter("and pr"), pr("and"));
+    assert_eq!(
+        filter("title pr and or pr"),
+        Filter::And(Box::new(pr("title")), Box::new(pr("or")))
+    );
+    // The keyword keeps its meaning everywhere else.
+    assert!(matches!(filter("not (title pr)"), Filter::Not(_)));
+    assert!(matches!(filter("not(title pr)"), Filter::Not(_)));
+    let (at, kind) = error("not title pr");
+    assert_eq!(at, 4, "{kind:?}");
+    assert!(
+        error("title pr and and")
+            .1
+            .to_string()
+            .contains("attribute path")
+    );
+}
