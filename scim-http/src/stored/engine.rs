@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use scim_core::{Resource, ResourceType};
 
-use super::Stored;
+use super::row::Stored;
 use crate::store::StoreError;
 
 /// One connection inside one transaction, as a SQL dialect drives it: each method is one (or

@@ -12,7 +12,9 @@
 use async_trait::async_trait;
 use scim_core::message::SortOrder;
 
-use super::{Engine, Stored, ops};
+use super::engine::Engine;
+use super::ops;
+use super::row::Stored;
 use crate::context::RequestContext;
 use crate::store::{Cursor, ListQuery, Page, PageCursors, Position, StoreError};
 

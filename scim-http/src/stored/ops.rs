@@ -8,9 +8,10 @@ use scim_core::{Resource, ResourceType};
 use scim_patch::{MemberChange, Patch};
 use serde_json::{Map, Value};
 
-use super::{
-    Engine, Member, Stored, has_groups, has_members, keep_secret, members_from, now, renames,
-    split, tag, unknown_member,
+use super::engine::Engine;
+use super::row::{
+    Member, Stored, has_groups, has_members, keep_secret, members_from, now, renames, split, tag,
+    unknown_member,
 };
 use crate::context::RequestContext;
 use crate::precondition::Precondition;

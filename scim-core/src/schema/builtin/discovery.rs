@@ -1,7 +1,7 @@
 //! The discovery schemas: ServiceProviderConfig, ResourceType and Schema (RFC 7643 §5–§7,
 //! §8.7.2).
 
-use super::attribute_definition_subs;
+use super::shared::attribute_definition_subs;
 use crate::schema::{Attribute, Mutability, Schema};
 use crate::urn;
 

@@ -1,6 +1,6 @@
 //! The resource schemas: User, Group and the Enterprise User extension (RFC 7643 §4, §8.7.1).
 
-use super::{PRIMARY_PLAIN, display_sub, primary_sub, type_sub};
+use super::shared::{PRIMARY_PLAIN, display_sub, primary_sub, type_sub};
 use crate::schema::{Attribute, Mutability, Returned, Schema, Uniqueness};
 use crate::urn;
 
