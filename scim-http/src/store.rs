@@ -423,7 +423,9 @@ pub(crate) fn unknown_member(id: &str) -> StoreError {
 }
 
 /// What a group shows as the `display` of a member (RFC 7643 §4.2): the member's
-/// `displayName`, or a User's `userName` when it has none.
+/// `displayName`, or a User's `userName` when it has none (the SQL stores say the same in
+/// SQL: `coalesce(displayName, userName)`).
+#[cfg(feature = "memory")]
 pub(crate) fn member_display(r: &Resource) -> Option<&Value> {
     r.get("displayName").or_else(|| r.get("userName"))
 }

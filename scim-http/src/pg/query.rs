@@ -143,34 +143,28 @@ impl Pager for Keyset<'_> {
     }
 
     async fn page(&mut self, offset: u64, limit: Option<u64>) -> Result<Vec<Stored>, StoreError> {
-        if self.single {
-            let sql = format!("SELECT {} {}", rows::READ_COLUMNS, self.from);
-            let found = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), self.params)?
-                .bind(self.tenant)
-                .bind(&self.ty.name)
-                .fetch_all(&mut *self.tx)
-                .await
-                .map_err(db)?;
-            return found.iter().map(rows::from_row).collect();
-        }
         let (lim, off) = (self.params.len() + 3, self.params.len() + 4);
-        let order = order_by(self.ty, self.sort);
-        let sql = format!(
-            "SELECT {} FROM (SELECT r.* {} ORDER BY {order} LIMIT ${lim} OFFSET ${off}) AS r \
-             ORDER BY {order}",
-            rows::READ_COLUMNS,
-            self.from,
-        );
-        // `LIMIT NULL` is no limit.
-        let limit = limit.map(|c| i64::try_from(c).unwrap_or(i64::MAX));
-        let found = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), self.params)?
+        let sql = if self.single {
+            format!("SELECT {} {}", rows::READ_COLUMNS, self.from)
+        } else {
+            let order = order_by(self.ty, self.sort);
+            format!(
+                "SELECT {} FROM (SELECT r.* {} ORDER BY {order} LIMIT ${lim} OFFSET ${off}) \
+                 AS r ORDER BY {order}",
+                rows::READ_COLUMNS,
+                self.from,
+            )
+        };
+        let mut q = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), self.params)?
             .bind(self.tenant)
-            .bind(&self.ty.name)
-            .bind(limit)
-            .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-            .fetch_all(&mut *self.tx)
-            .await
-            .map_err(db)?;
+            .bind(&self.ty.name);
+        if !self.single {
+            // `LIMIT NULL` is no limit.
+            q = q
+                .bind(limit.map(|c| i64::try_from(c).unwrap_or(i64::MAX)))
+                .bind(i64::try_from(offset).unwrap_or(i64::MAX));
+        }
+        let found = q.fetch_all(&mut *self.tx).await.map_err(db)?;
         found.iter().map(rows::from_row).collect()
     }
 

@@ -106,58 +106,56 @@ struct Keyset<'a> {
     single: bool,
 }
 
+impl Keyset<'_> {
+    /// The rows of `sql` (the list's `FROM` clause, then `extra` placeholders), with the
+    /// tenant, the type, the filter's parameters and then `extra` bound.
+    async fn rows(
+        &mut self,
+        sql: String,
+        extra: &[SqlParam],
+    ) -> Result<Vec<sqlx::sqlite::SqliteRow>, StoreError> {
+        let (tenant, ty, params) = (self.tenant, self.ty, self.params);
+        let q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(tenant)
+            .bind(&ty.name);
+        bind_all(bind_all(q, params)?, extra)?
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db)
+    }
+}
+
 #[async_trait]
 impl Pager for Keyset<'_> {
     async fn count(&mut self) -> Result<u64, StoreError> {
         let sql = format!("SELECT count(*) AS n {}", self.from);
-        let row = bind_all(
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(self.tenant)
-                .bind(&self.ty.name),
-            self.params,
-        )?
-        .fetch_one(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        let n: i64 = row.try_get("n").map_err(db)?;
+        let rows = self.rows(sql, &[]).await?;
+        let n: i64 = match rows.first() {
+            Some(row) => row.try_get("n").map_err(db)?,
+            None => 0,
+        };
         Ok(u64::try_from(n).unwrap_or_default())
     }
 
     async fn page(&mut self, offset: u64, limit: Option<u64>) -> Result<Vec<Stored>, StoreError> {
-        if self.single {
-            let sql = format!("SELECT {} {}", rows::READ_COLUMNS, self.from);
-            let found = bind_all(
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(self.tenant)
-                    .bind(&self.ty.name),
-                self.params,
-            )?
-            .fetch_all(&mut *self.tx)
-            .await
-            .map_err(db)?;
-            return found.iter().map(rows::from_row).collect();
-        }
-        let order = order_by(self.ty, self.sort);
-        // `LIMIT -1` is no limit. Limit and offset are written as numbers, not bound: SQLite
-        // re-plans a statement each time a bound LIMIT or OFFSET is rebound (it may plan
-        // differently for small limits), and a lookup would then be parsed on every call.
-        let limit = limit.map_or(-1, |c| i64::try_from(c).unwrap_or(i64::MAX));
-        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
-        let sql = format!(
-            "SELECT {} FROM (SELECT r.* {} ORDER BY {order} LIMIT {limit} OFFSET {offset}) AS r \
-             ORDER BY {order}",
-            rows::READ_COLUMNS,
-            self.from,
-        );
-        let found = bind_all(
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(self.tenant)
-                .bind(&self.ty.name),
-            self.params,
-        )?
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db)?;
+        let sql = if self.single {
+            format!("SELECT {} {}", rows::READ_COLUMNS, self.from)
+        } else {
+            let order = order_by(self.ty, self.sort);
+            // `LIMIT -1` is no limit. Limit and offset are written as numbers, not bound:
+            // SQLite re-plans a statement each time a bound LIMIT or OFFSET is rebound (it may
+            // plan differently for small limits), and a lookup would then be parsed on every
+            // call.
+            let limit = limit.map_or(-1, |c| i64::try_from(c).unwrap_or(i64::MAX));
+            let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+            format!(
+                "SELECT {} FROM (SELECT r.* {} ORDER BY {order} LIMIT {limit} \
+                 OFFSET {offset}) AS r ORDER BY {order}",
+                rows::READ_COLUMNS,
+                self.from,
+            )
+        };
+        let found = self.rows(sql, &[]).await?;
         found.iter().map(rows::from_row).collect()
     }
 
@@ -167,15 +165,13 @@ impl Pager for Keyset<'_> {
         reversed: bool,
         limit: usize,
     ) -> Result<Vec<(Stored, Position)>, StoreError> {
-        let (cond, mut params) = match from {
+        let (cond, params) = match from {
             Some((p, descending)) => {
                 let (c, ps) = keyset::after(self.key, descending, p, |_| "?".to_owned());
                 (format!(" AND {c}"), ps)
             }
             None => (String::new(), Vec::new()),
         };
-        let mut all = self.params.to_vec();
-        all.append(&mut params);
         let key = self.key.unwrap_or("NULL");
         let order = keyset_order(self.ty, self.sort, reversed);
         // A number, not a bound parameter (see `page`).
@@ -186,15 +182,7 @@ impl Pager for Keyset<'_> {
             rows::READ_COLUMNS,
             self.from,
         );
-        let found = bind_all(
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(self.tenant)
-                .bind(&self.ty.name),
-            &all,
-        )?
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db)?;
+        let found = self.rows(sql, &params).await?;
         found
             .iter()
             .map(|row| {
@@ -211,20 +199,9 @@ impl Pager for Keyset<'_> {
     }
 
     async fn exists(&mut self, p: &Position, descending: bool) -> Result<bool, StoreError> {
-        let (cond, mut params) = keyset::after(self.key, descending, p, |_| "?".to_owned());
-        let mut all = self.params.to_vec();
-        all.append(&mut params);
+        let (cond, params) = keyset::after(self.key, descending, p, |_| "?".to_owned());
         let sql = format!("SELECT 1 AS one {} AND {cond} LIMIT 1", self.from);
-        let found = bind_all(
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(self.tenant)
-                .bind(&self.ty.name),
-            &all,
-        )?
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        Ok(found.is_some())
+        Ok(!self.rows(sql, &params).await?.is_empty())
     }
 
     fn engine(&mut self) -> &mut dyn Engine {

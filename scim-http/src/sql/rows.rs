@@ -9,7 +9,7 @@ use serde_json::Value;
 use sqlx::{Row as _, SqliteConnection};
 
 use crate::store::StoreError;
-use crate::stored::{Derived, Engine, MemberRow, Stored, fold, keys, uniques};
+use crate::stored::{Engine, MemberRow, Stored, fold, keys, uniques};
 pub(super) use crate::stored::{has_groups, has_members, unique_column};
 
 /// A backend error.
@@ -35,23 +35,7 @@ pub(super) const READ_COLUMNS: &str = "r.id, r.data, r.version, r.created, r.las
 
 /// A row of `resources` selected with [`COLUMNS`] or [`READ_COLUMNS`].
 pub(super) fn from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Stored, StoreError> {
-    let data: String = row.try_get("data").map_err(db)?;
-    let derived = match row.try_get::<Option<String>, _>("groups") {
-        Ok(groups) => Some(Derived::parse(
-            groups.as_deref(),
-            row.try_get("manager_display").map_err(db)?,
-        )?),
-        Err(sqlx::Error::ColumnNotFound(_)) => None,
-        Err(e) => return Err(db(e)),
-    };
-    Ok(Stored {
-        id: row.try_get("id").map_err(db)?,
-        data: Stored::parse_data(&data)?,
-        version: row.try_get("version").map_err(db)?,
-        created: row.try_get("created").map_err(db)?,
-        last_modified: row.try_get("last_modified").map_err(db)?,
-        derived,
-    })
+    Stored::from_row(row)
 }
 
 /// Maps a write's error: a UNIQUE violation of a uniqueness index becomes

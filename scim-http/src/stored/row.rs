@@ -47,6 +47,36 @@ impl Derived {
 }
 
 impl Stored {
+    /// A row of `resources` as a dialect selects it: `id`, `data` (JSON text), `version`,
+    /// `created`, `last_modified`, and with the read columns `groups` and `manager_display`
+    /// (then [`Stored::derived`] is set).
+    pub(crate) fn from_row<R>(row: &R) -> Result<Stored, StoreError>
+    where
+        R: sqlx::Row,
+        for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        for<'c> &'c str: sqlx::ColumnIndex<R>,
+    {
+        let db = StoreError::backend;
+        let derived = match row.try_get::<Option<String>, _>("groups") {
+            Ok(groups) => Some(Derived::parse(
+                groups.as_deref(),
+                row.try_get("manager_display").map_err(db)?,
+            )?),
+            Err(sqlx::Error::ColumnNotFound(_)) => None,
+            Err(e) => return Err(db(e)),
+        };
+        let data: String = row.try_get("data").map_err(db)?;
+        Ok(Stored {
+            id: row.try_get("id").map_err(db)?,
+            data: Stored::parse_data(&data)?,
+            version: row.try_get("version").map_err(db)?,
+            created: row.try_get("created").map_err(db)?,
+            last_modified: row.try_get("last_modified").map_err(db)?,
+            derived,
+        })
+    }
+
     /// Parses the `data` column's JSON text.
     pub(crate) fn parse_data(text: &str) -> Result<Map<String, Value>, StoreError> {
         match serde_json::from_str(text) {
