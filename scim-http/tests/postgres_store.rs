@@ -280,3 +280,42 @@ async fn deleting_a_member_while_it_is_added_leaves_no_stale_membership() {
     }
     store.close().await;
 }
+
+/// `GET` by id and the unique lookup run on point connections that skip sqlx's pings (see
+/// `pg/point.rs`). When the server closes them while they are idle (a restart, a proxy, an
+/// `idle_session_timeout`), the next read must still answer, through the pool, and the one
+/// after it on a fresh point connection.
+#[tokio::test]
+async fn point_reads_survive_connections_closed_by_the_server() {
+    let (store, db) = fresh!(TestDb);
+    let u = users();
+    let c = ctx(&u);
+    let uid = id(&store.create(&c, user("point")).await.unwrap());
+    let get = async || {
+        store
+            .get(&c, &uid)
+            .await
+            .map(|r| r.map(|r| j(&r)["userName"].clone()))
+    };
+    let lookup = async || list(&store, &c, r#"userName eq "POINT""#).await;
+    // Open the point connections (both reads leave theirs idle).
+    assert_eq!(get().await.unwrap(), Some(json!("point")));
+    assert_eq!(lookup().await, ["point"]);
+
+    let mut admin = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let killed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()) AS t",
+    )
+    .fetch_one(&mut admin)
+    .await
+    .unwrap();
+    assert!(killed >= 1, "no connection was open");
+    admin.close().await.unwrap();
+
+    for round in 0..3 {
+        assert_eq!(get().await.unwrap(), Some(json!("point")), "round {round}");
+        assert_eq!(lookup().await, ["point"], "round {round}");
+    }
+    store.close().await;
+}

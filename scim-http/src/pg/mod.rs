@@ -33,10 +33,17 @@
 //!   canonical UTC form (RFC 7643 §3.1, to the millisecond), and cast to `timestamptz` where
 //!   filters and sorting compare them.
 //!
+//! - **Point reads**: `GET` by id and the unique lookups identity providers send before each
+//!   create (`filter=userName eq "…"`) are one statement on connections of their own, without
+//!   the pool's pings on acquire and release (one round trip instead of three, see
+//!   `point.rs`). There are at most as many of them as the pool's `max_connections`: size
+//!   the server's `max_connections` for twice the pool per process.
+//!
 //! TLS is not built in: a host that connects over the network enables a TLS feature of
 //! `sqlx` (`tls-rustls-ring-webpki`, `tls-native-tls`) in its own manifest and passes
 //! `sslmode=require` in the URL.
 
+mod point;
 mod query;
 mod rows;
 mod schema;
@@ -74,6 +81,8 @@ pub struct PostgresStore {
     pool: PgPool,
     /// The filter mapping of each resource type, built once.
     mappings: std::sync::Arc<crate::stored::MappingCache>,
+    /// `GET` by id and unique lookups, one round trip each (see `point.rs`).
+    points: std::sync::Arc<point::PointConns>,
 }
 
 impl PostgresStore {
@@ -88,6 +97,10 @@ impl PostgresStore {
 
     /// Connects with the host's own connection and pool options (TLS, pool size, timeouts),
     /// and brings the schema up to date.
+    ///
+    /// Point reads (see the module docs) open their connections with `options` too, but
+    /// the pool's `after_connect` hook does not run on them: set session parameters in
+    /// `options` ([`PgConnectOptions::options`]) rather than in a hook.
     pub async fn connect_with(
         options: PgConnectOptions,
         pool: PgPoolOptions,
@@ -97,9 +110,14 @@ impl PostgresStore {
             let mut conn = pool.acquire().await.map_err(db)?;
             schema::migrate(&mut conn).await?;
         }
+        let points = point::PointConns::new(
+            (*pool.connect_options()).clone(),
+            pool.options().get_max_connections(),
+        );
         Ok(PostgresStore {
             pool,
             mappings: std::sync::Arc::default(),
+            points: std::sync::Arc::new(points),
         })
     }
 
@@ -122,6 +140,20 @@ impl PostgresStore {
 
     async fn read_conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, StoreError> {
         self.pool.acquire().await.map_err(db)
+    }
+
+    /// A `GET` answered on a point connection (one round trip, see `point.rs`), or `None`
+    /// for the pool: a group's members are a second statement, in one snapshot with the first.
+    async fn point_get(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+    ) -> Option<Result<Option<crate::Resource>, StoreError>> {
+        if crate::store::has_members(ctx.resource_type()) && ctx.wants_members() {
+            return None;
+        }
+        let get = async |c: &mut sqlx::PgConnection| crate::stored::ops::get(c, ctx, id).await;
+        self.points.run(get).await
     }
 }
 

@@ -32,7 +32,7 @@ use crate::context::RequestContext;
 use crate::keyset;
 use crate::store::{KeyValue, ListQuery, Page, Position, SortSpec, StoreError};
 use crate::stored::list::{self, Pager};
-use crate::stored::{Engine, Stored};
+use crate::stored::{Reader, Stored};
 
 /// [`ResourceStore::list`](crate::ResourceStore::list): the filter as SQL, then
 /// `stored::list::run` over a [`Keyset`] pager: `totalResults` with `count(*)`, the page by
@@ -70,25 +70,37 @@ pub(super) async fn list(
     let key = query.sort.as_ref().map(|s| {
         sort_expr(&ty, s).map_or_else(|| ("NULL".to_owned(), "text"), |e| (e, sort_type(&ty, s)))
     });
-    // A unique lookup is one statement: no transaction (see `list::one_statement`).
-    let (mut conn, mut tx) = (None, None);
     let single = list::one_statement(ctx, query);
-    let c: &mut sqlx::PgConnection = if single {
+    // The pager on a connection (a macro: a closure cannot return a borrow of its argument).
+    macro_rules! pager {
+        ($tx:expr) => {
+            Keyset {
+                tx: $tx,
+                ty: &ty,
+                tenant,
+                from: &from,
+                params,
+                key: key.as_ref().map(|(e, t)| (e.as_str(), *t)),
+                sort: query.sort.as_ref(),
+                single,
+            }
+        };
+    }
+    // A unique lookup is one statement: no transaction (see `list::one_statement`), on a
+    // point connection where it can be (see `point.rs`).
+    if single {
+        let run = async |c: &mut PgConnection| list::run(&mut pager!(c), ctx, query).await;
+        if let Some(page) = store.points.run(run).await {
+            return page;
+        }
+    }
+    let (mut conn, mut tx) = (None, None);
+    let c: &mut PgConnection = if single {
         &mut *conn.insert(store.read_conn().await?)
     } else {
         &mut *tx.insert(store.read_tx().await?)
     };
-    let mut pager = Keyset {
-        tx: c,
-        ty: &ty,
-        tenant,
-        from: &from,
-        params,
-        key: key.as_ref().map(|(e, t)| (e.as_str(), *t)),
-        sort: query.sort.as_ref(),
-        single,
-    };
-    let page = list::run(&mut pager, ctx, query).await?;
+    let page = list::run(&mut pager!(c), ctx, query).await?;
     if let Some(tx) = tx {
         tx.commit().await.map_err(db)?;
     }
@@ -232,7 +244,7 @@ impl Pager for Keyset<'_> {
         Ok(found.is_some())
     }
 
-    fn engine(&mut self) -> &mut dyn Engine {
+    fn reader(&mut self) -> &mut dyn Reader {
         &mut *self.tx
     }
 }

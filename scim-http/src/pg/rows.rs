@@ -2,6 +2,7 @@
 //! [`PgConnection`] inside a write or read transaction, and how a row is read.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use scim_core::{Resource, ResourceType};
@@ -9,7 +10,7 @@ use serde_json::Value;
 use sqlx::{PgConnection, Row as _};
 
 use crate::store::StoreError;
-use crate::stored::{Engine, MemberRow, Stored, fold, keys, uniques};
+use crate::stored::{Engine, MemberRow, Reader, Stored, fold, keys, uniques};
 pub(super) use crate::stored::{has_groups, has_members, unique_column};
 
 /// A backend error: serialization failures (SQLSTATE `40001`) and deadlocks (`40P01`) are
@@ -32,10 +33,9 @@ pub(super) const COLUMNS: &str =
 /// resource and the enterprise manager's `displayName`. One statement then reads a user
 /// whole (one snapshot: no transaction needed).
 pub(super) const READ_COLUMNS: &str = "r.id, r.data::text AS data, r.version, r.created, r.last_modified, \
-     (SELECT json_agg(json_build_array(m.group_id, g.data->>'displayName') \
-        ORDER BY m.group_id)::text \
+     array_to_json(ARRAY(SELECT json_build_array(m.group_id, g.data->>'displayName') \
       FROM members AS m JOIN resources AS g ON g.tenant = m.tenant AND g.id = m.group_id \
-      WHERE m.tenant = r.tenant AND m.member_id = r.id) AS groups, \
+      WHERE m.tenant = r.tenant AND m.member_id = r.id))::text AS groups, \
      (SELECT mr.data->>'displayName' FROM resources AS mr WHERE mr.tenant = r.tenant \
       AND mr.id = r.data->'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'\
         ->'manager'->>'value') AS manager_display";
@@ -85,10 +85,8 @@ fn data_of(r: &Resource) -> Result<String, StoreError> {
     serde_json::to_string(r.as_map()).map_err(StoreError::backend)
 }
 
-/// Writers of one resource take turns on its row lock (`load` with `lock`: `FOR UPDATE`), in
-/// `READ COMMITTED` write transactions; writers of different resources run in parallel.
 #[async_trait]
-impl Engine for PgConnection {
+impl Reader for PgConnection {
     async fn load(
         &mut self,
         tenant: &str,
@@ -96,18 +94,20 @@ impl Engine for PgConnection {
         id: &str,
         lock: bool,
     ) -> Result<Option<Stored>, StoreError> {
-        let sql = if lock {
-            format!(
-                "SELECT {COLUMNS} FROM resources AS r \
-                 WHERE r.tenant = $1 AND r.type = $2 AND r.id = $3 FOR UPDATE"
-            )
-        } else {
-            format!(
-                "SELECT {READ_COLUMNS} FROM resources AS r \
-                 WHERE r.tenant = $1 AND r.type = $2 AND r.id = $3"
-            )
-        };
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        // Built once: the statement is the same every time.
+        static SQL: LazyLock<[String; 2]> = LazyLock::new(|| {
+            [
+                format!(
+                    "SELECT {COLUMNS} FROM resources AS r \
+                     WHERE r.tenant = $1 AND r.type = $2 AND r.id = $3 FOR UPDATE"
+                ),
+                format!(
+                    "SELECT {READ_COLUMNS} FROM resources AS r \
+                     WHERE r.tenant = $1 AND r.type = $2 AND r.id = $3"
+                ),
+            ]
+        });
+        let row = sqlx::query(sqlx::AssertSqlSafe(&*SQL[usize::from(!lock)]))
             .bind(tenant)
             .bind(&ty.name)
             .bind(id)
@@ -117,6 +117,76 @@ impl Engine for PgConnection {
         row.as_ref().map(from_row).transpose()
     }
 
+    async fn member_rows(
+        &mut self,
+        tenant: &str,
+        group: &str,
+    ) -> Result<Vec<MemberRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT m.member_id, m.member_type, \
+             coalesce(r.data->>'displayName', r.data->>'userName') AS display \
+             FROM members AS m \
+             LEFT JOIN resources AS r ON r.tenant = m.tenant AND r.id = m.member_id \
+             WHERE m.tenant = $1 AND m.group_id = $2 ORDER BY m.pos",
+        )
+        .bind(tenant)
+        .bind(group)
+        .fetch_all(&mut *self)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|row| {
+                Ok(MemberRow {
+                    id: row.try_get("member_id").map_err(db)?,
+                    member_type: row.try_get("member_type").map_err(db)?,
+                    display: row.try_get("display").map_err(db)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn group_rows(
+        &mut self,
+        tenant: &str,
+        member: &str,
+    ) -> Result<Vec<(String, Option<String>)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT m.group_id AS id, g.data->>'displayName' AS display \
+             FROM members AS m JOIN resources AS g ON g.tenant = m.tenant AND g.id = m.group_id \
+             WHERE m.tenant = $1 AND m.member_id = $2 ORDER BY m.group_id",
+        )
+        .bind(tenant)
+        .bind(member)
+        .fetch_all(&mut *self)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("id").map_err(db)?,
+                    row.try_get("display").map_err(db)?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn display_name(&mut self, tenant: &str, id: &str) -> Result<Option<String>, StoreError> {
+        let name: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT data->>'displayName' FROM resources WHERE tenant = $1 AND id = $2 LIMIT 1",
+        )
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(&mut *self)
+        .await
+        .map_err(db)?;
+        Ok(name.flatten())
+    }
+}
+
+/// Writers of one resource take turns on its row lock (`load` with `lock`: `FOR UPDATE`), in
+/// `READ COMMITTED` write transactions; writers of different resources run in parallel.
+#[async_trait]
+impl Engine for PgConnection {
     async fn insert(
         &mut self,
         tenant: &str,
@@ -366,71 +436,6 @@ impl Engine for PgConnection {
         .await
         .map_err(db)?;
         Ok(())
-    }
-
-    async fn member_rows(
-        &mut self,
-        tenant: &str,
-        group: &str,
-    ) -> Result<Vec<MemberRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT m.member_id, m.member_type, \
-             coalesce(r.data->>'displayName', r.data->>'userName') AS display \
-             FROM members AS m \
-             LEFT JOIN resources AS r ON r.tenant = m.tenant AND r.id = m.member_id \
-             WHERE m.tenant = $1 AND m.group_id = $2 ORDER BY m.pos",
-        )
-        .bind(tenant)
-        .bind(group)
-        .fetch_all(&mut *self)
-        .await
-        .map_err(db)?;
-        rows.iter()
-            .map(|row| {
-                Ok(MemberRow {
-                    id: row.try_get("member_id").map_err(db)?,
-                    member_type: row.try_get("member_type").map_err(db)?,
-                    display: row.try_get("display").map_err(db)?,
-                })
-            })
-            .collect()
-    }
-
-    async fn group_rows(
-        &mut self,
-        tenant: &str,
-        member: &str,
-    ) -> Result<Vec<(String, Option<String>)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT m.group_id AS id, g.data->>'displayName' AS display \
-             FROM members AS m JOIN resources AS g ON g.tenant = m.tenant AND g.id = m.group_id \
-             WHERE m.tenant = $1 AND m.member_id = $2 ORDER BY m.group_id",
-        )
-        .bind(tenant)
-        .bind(member)
-        .fetch_all(&mut *self)
-        .await
-        .map_err(db)?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    row.try_get("id").map_err(db)?,
-                    row.try_get("display").map_err(db)?,
-                ))
-            })
-            .collect()
-    }
-
-    async fn display_name(&mut self, tenant: &str, id: &str) -> Result<Option<String>, StoreError> {
-        let name: Option<Option<String>> = sqlx::query_scalar(
-            "SELECT data->>'displayName' FROM resources WHERE tenant = $1 AND id = $2 LIMIT 1",
-        )
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(&mut *self)
-        .await
-        .map_err(db)?;
-        Ok(name.flatten())
     }
 }
 

@@ -32,7 +32,7 @@ use crate::context::RequestContext;
 use crate::keyset;
 use crate::store::{KeyValue, ListQuery, Page, Position, SortSpec, StoreError};
 use crate::stored::list::{self, Pager};
-use crate::stored::{Engine, Stored};
+use crate::stored::{Reader, Stored};
 
 /// [`ResourceStore::list`](crate::ResourceStore::list): the filter as SQL, then
 /// `stored::list::run` over a [`Keyset`] pager: `totalResults` with `count(*)`, the page by
@@ -67,9 +67,20 @@ pub(super) async fn list(
         .sort
         .as_ref()
         .map(|s| sort_expr(&ty, s).unwrap_or_else(|| "NULL".to_owned()));
-    // A unique lookup is one statement: no transaction (see `list::one_statement`).
-    let (mut conn, mut tx) = (None, None);
+    // A unique lookup is one statement: no transaction (see `list::one_statement`), and a
+    // point read where it can be (see `point.rs`).
     let single = list::one_statement(ctx, query);
+    if single && let Some(points) = &store.points {
+        let sql = format!("SELECT {} {from}", rows::READ_COLUMNS);
+        let mut all = Vec::with_capacity(params.len() + 2);
+        all.push(SqlParam::Text(tenant.to_owned()));
+        all.push(SqlParam::Text(ty.name.clone()));
+        all.extend_from_slice(params);
+        if let Some(page) = points.lookup(ctx, &sql, &all).await {
+            return page;
+        }
+    }
+    let (mut conn, mut tx) = (None, None);
     let c: &mut SqliteConnection = if single {
         &mut *conn.insert(store.read_conn().await?)
     } else {
@@ -204,7 +215,7 @@ impl Pager for Keyset<'_> {
         Ok(!self.rows(sql, &params).await?.is_empty())
     }
 
-    fn engine(&mut self) -> &mut dyn Engine {
+    fn reader(&mut self) -> &mut dyn Reader {
         &mut *self.tx
     }
 }

@@ -2,6 +2,7 @@
 //! [`SqliteConnection`] inside a write or read transaction, and how a row is read.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use scim_core::{Resource, ResourceType};
@@ -9,7 +10,7 @@ use serde_json::Value;
 use sqlx::{Row as _, SqliteConnection};
 
 use crate::store::StoreError;
-use crate::stored::{Engine, MemberRow, Stored, fold, keys, uniques};
+use crate::stored::{Engine, MemberRow, Reader, Stored, fold, keys, uniques};
 pub(super) use crate::stored::{has_groups, has_members, unique_column};
 
 /// A backend error.
@@ -23,15 +24,55 @@ pub(super) const COLUMNS: &str = "r.id, r.data, r.version, r.created, r.last_mod
 /// [`COLUMNS`] and the row's derived values ([`Derived`]), for reads: the groups listing the
 /// resource (members first: `CROSS JOIN`, see `group_rows`) and the enterprise manager's
 /// `displayName`. One statement then reads a user whole.
+///
+/// Two things keep it cheap, as a `GET` or lookup runs it every time: the groups are
+/// aggregated in the index's order with no `ORDER BY` inside the aggregate (which would sort
+/// through a temporary b-tree on every read; [`Derived::parse`] orders them), and the JSON
+/// of the row is parsed for the manager only when its text mentions one (`instr`, a byte
+/// search).
 pub(super) const READ_COLUMNS: &str = "r.id, r.data, r.version, r.created, r.last_modified, \
-     (SELECT json_group_array(json_array(m.group_id, json_extract(g.data, '$.displayName')) \
-        ORDER BY m.group_id) \
+     (SELECT json_group_array(json_array(m.group_id, json_extract(g.data, '$.displayName'))) \
       FROM members AS m CROSS JOIN resources AS g ON g.tenant = m.tenant AND g.id = m.group_id \
       WHERE m.tenant = r.tenant AND m.member_id = r.id) AS groups, \
+     CASE WHEN instr(r.data, '\"manager\"') > 0 THEN \
      (SELECT json_extract(mr.data, '$.displayName') FROM resources AS mr \
       WHERE mr.tenant = r.tenant AND mr.id = json_extract(r.data, \
         '$.\"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User\".manager.value')) \
-     AS manager_display";
+     END AS manager_display";
+
+/// The statement of [`Reader::load`]: a load for a write (`lock`) needs no derived values,
+/// as the write re-reads what it renders.
+pub(super) fn load_sql(lock: bool) -> &'static str {
+    static SQL: LazyLock<[String; 2]> = LazyLock::new(|| {
+        [COLUMNS, READ_COLUMNS].map(|columns| {
+            format!(
+                "SELECT {columns} FROM resources AS r \
+                 WHERE r.tenant = ? AND r.type = ? AND r.id = ?"
+            )
+        })
+    });
+    &SQL[usize::from(!lock)]
+}
+
+/// [`Reader::member_rows`]: (tenant, group).
+pub(super) const MEMBER_ROWS: &str = "SELECT m.member_id, m.member_type, \
+     coalesce(json_extract(r.data, '$.displayName'), json_extract(r.data, '$.userName')) \
+     AS display FROM members AS m \
+     LEFT JOIN resources AS r ON r.tenant = m.tenant AND r.id = m.member_id \
+     WHERE m.tenant = ? AND m.group_id = ? ORDER BY m.rowid";
+
+/// [`Reader::group_rows`]: (tenant, member). `CROSS JOIN` makes `members` the outer loop
+/// (SQLite never reorders it): without `ANALYZE` statistics the planner would otherwise walk
+/// every resource of the tenant and probe `members` for each (milliseconds per user at
+/// 10,000 users).
+pub(super) const GROUP_ROWS: &str = "SELECT m.group_id AS id, \
+     json_extract(g.data, '$.displayName') AS display \
+     FROM members AS m CROSS JOIN resources AS g ON g.tenant = m.tenant AND g.id = m.group_id \
+     WHERE m.tenant = ? AND m.member_id = ? ORDER BY m.group_id";
+
+/// [`Reader::display_name`]: (tenant, id).
+pub(super) const DISPLAY_NAME: &str =
+    "SELECT json_extract(data, '$.displayName') FROM resources WHERE tenant = ? AND id = ? LIMIT 1";
 
 /// A row of `resources` selected with [`COLUMNS`] or [`READ_COLUMNS`].
 pub(super) fn from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Stored, StoreError> {
@@ -68,10 +109,8 @@ fn data_of(r: &Resource) -> Result<String, StoreError> {
     serde_json::to_string(r.as_map()).map_err(StoreError::backend)
 }
 
-/// SQLite write transactions are `BEGIN IMMEDIATE` (one writer at a time), so `load` needs no
-/// row lock, and a member looked up in the transaction cannot be deleted before it commits.
 #[async_trait]
-impl Engine for SqliteConnection {
+impl Reader for SqliteConnection {
     async fn load(
         &mut self,
         tenant: &str,
@@ -79,12 +118,7 @@ impl Engine for SqliteConnection {
         id: &str,
         lock: bool,
     ) -> Result<Option<Stored>, StoreError> {
-        // A load for a write needs no derived values: the write re-reads what it renders.
-        let columns = if lock { COLUMNS } else { READ_COLUMNS };
-        let sql = format!(
-            "SELECT {columns} FROM resources AS r WHERE r.tenant = ? AND r.type = ? AND r.id = ?"
-        );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let row = sqlx::query(load_sql(lock))
             .bind(tenant)
             .bind(&ty.name)
             .bind(id)
@@ -94,6 +128,64 @@ impl Engine for SqliteConnection {
         row.as_ref().map(from_row).transpose()
     }
 
+    async fn member_rows(
+        &mut self,
+        tenant: &str,
+        group: &str,
+    ) -> Result<Vec<MemberRow>, StoreError> {
+        let rows = sqlx::query(MEMBER_ROWS)
+            .bind(tenant)
+            .bind(group)
+            .fetch_all(&mut *self)
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|row| {
+                Ok(MemberRow {
+                    id: row.try_get("member_id").map_err(db)?,
+                    member_type: row.try_get("member_type").map_err(db)?,
+                    display: row.try_get("display").map_err(db)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn group_rows(
+        &mut self,
+        tenant: &str,
+        member: &str,
+    ) -> Result<Vec<(String, Option<String>)>, StoreError> {
+        let rows = sqlx::query(GROUP_ROWS)
+            .bind(tenant)
+            .bind(member)
+            .fetch_all(&mut *self)
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("id").map_err(db)?,
+                    row.try_get("display").map_err(db)?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn display_name(&mut self, tenant: &str, id: &str) -> Result<Option<String>, StoreError> {
+        let name: Option<Option<String>> = sqlx::query_scalar(DISPLAY_NAME)
+            .bind(tenant)
+            .bind(id)
+            .fetch_optional(&mut *self)
+            .await
+            .map_err(db)?;
+        Ok(name.flatten())
+    }
+}
+
+/// SQLite write transactions are `BEGIN IMMEDIATE` (one writer at a time), so `load` needs no
+/// row lock, and a member looked up in the transaction cannot be deleted before it commits.
+#[async_trait]
+impl Engine for SqliteConnection {
     async fn insert(
         &mut self,
         tenant: &str,
@@ -325,75 +417,5 @@ impl Engine for SqliteConnection {
         .await
         .map_err(db)?;
         Ok(())
-    }
-
-    async fn member_rows(
-        &mut self,
-        tenant: &str,
-        group: &str,
-    ) -> Result<Vec<MemberRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT m.member_id, m.member_type, \
-             coalesce(json_extract(r.data, '$.displayName'), json_extract(r.data, '$.userName')) \
-             AS display FROM members AS m \
-             LEFT JOIN resources AS r ON r.tenant = m.tenant AND r.id = m.member_id \
-             WHERE m.tenant = ? AND m.group_id = ? ORDER BY m.rowid",
-        )
-        .bind(tenant)
-        .bind(group)
-        .fetch_all(&mut *self)
-        .await
-        .map_err(db)?;
-        rows.iter()
-            .map(|row| {
-                Ok(MemberRow {
-                    id: row.try_get("member_id").map_err(db)?,
-                    member_type: row.try_get("member_type").map_err(db)?,
-                    display: row.try_get("display").map_err(db)?,
-                })
-            })
-            .collect()
-    }
-
-    async fn group_rows(
-        &mut self,
-        tenant: &str,
-        member: &str,
-    ) -> Result<Vec<(String, Option<String>)>, StoreError> {
-        // `CROSS JOIN` makes `members` the outer loop (SQLite never reorders it): without
-        // `ANALYZE` statistics the planner would otherwise walk every resource of the tenant
-        // and probe `members` for each (milliseconds per user at 10,000 users).
-        let rows = sqlx::query(
-            "SELECT m.group_id AS id, json_extract(g.data, '$.displayName') AS display \
-             FROM members AS m CROSS JOIN resources AS g \
-             ON g.tenant = m.tenant AND g.id = m.group_id \
-             WHERE m.tenant = ? AND m.member_id = ? ORDER BY m.group_id",
-        )
-        .bind(tenant)
-        .bind(member)
-        .fetch_all(&mut *self)
-        .await
-        .map_err(db)?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    row.try_get("id").map_err(db)?,
-                    row.try_get("display").map_err(db)?,
-                ))
-            })
-            .collect()
-    }
-
-    async fn display_name(&mut self, tenant: &str, id: &str) -> Result<Option<String>, StoreError> {
-        let name: Option<Option<String>> = sqlx::query_scalar(
-            "SELECT json_extract(data, '$.displayName') FROM resources \
-             WHERE tenant = ? AND id = ? LIMIT 1",
-        )
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(&mut *self)
-        .await
-        .map_err(db)?;
-        Ok(name.flatten())
     }
 }

@@ -1,4 +1,4 @@
-//! [`Engine`]: the statements a SQL dialect runs for the shared store operations.
+//! [`Engine`] and [`Reader`]: the statements a SQL dialect runs for the shared store operations.
 
 use std::collections::HashMap;
 
@@ -8,16 +8,12 @@ use scim_core::{Resource, ResourceType};
 use super::row::Stored;
 use crate::store::StoreError;
 
-/// One connection inside one transaction, as a SQL dialect drives it: each method is one (or
-/// a few) statements over the `resources` and `members` tables of the dialect's schema.
-/// Errors are mapped by the dialect (a unique index violation to
-/// [`StoreError::Uniqueness`], a serialization failure or deadlock to
-/// [`StoreError::Retryable`], anything else to [`StoreError::Backend`]).
-///
-/// The operations built on it ([`super::ops`]) are the store contract's; the dialect only
-/// decides how each statement is written and what it locks.
+/// The reads of one connection, in a transaction or a statement on its own: a row, and what
+/// is derived from other rows when it is rendered ([`super::ops::get`],
+/// [`super::ops::render`]). Every [`Engine`] is one; SQLite's point reads
+/// (`sql::point`) are only this.
 #[async_trait]
-pub(crate) trait Engine: Send {
+pub(crate) trait Reader: Send {
     /// The row of resource `id` of `ty` in `tenant`. With `lock`, concurrent writers of the
     /// row wait until this transaction ends (PostgreSQL: `FOR UPDATE`; SQLite's write
     /// transactions are exclusive already).
@@ -29,6 +25,35 @@ pub(crate) trait Engine: Send {
         lock: bool,
     ) -> Result<Option<Stored>, StoreError>;
 
+    /// A group's members as read: id, recorded type, and the member's name (`displayName`,
+    /// else `userName`), in insertion order.
+    async fn member_rows(
+        &mut self,
+        tenant: &str,
+        group: &str,
+    ) -> Result<Vec<MemberRow>, StoreError>;
+
+    /// The groups listing `member`, with their `displayName`, ordered by group id.
+    async fn group_rows(
+        &mut self,
+        tenant: &str,
+        member: &str,
+    ) -> Result<Vec<(String, Option<String>)>, StoreError>;
+
+    /// The `displayName` of resource `id` (any type) in the tenant, if it exists and has one.
+    async fn display_name(&mut self, tenant: &str, id: &str) -> Result<Option<String>, StoreError>;
+}
+
+/// One connection inside one transaction, as a SQL dialect drives it: each method is one (or
+/// a few) statements over the `resources` and `members` tables of the dialect's schema.
+/// Errors are mapped by the dialect (a unique index violation to
+/// [`StoreError::Uniqueness`], a serialization failure or deadlock to
+/// [`StoreError::Retryable`], anything else to [`StoreError::Backend`]).
+///
+/// The operations built on it ([`super::ops`]) are the store contract's; the dialect only
+/// decides how each statement is written and what it locks.
+#[async_trait]
+pub(crate) trait Engine: Reader {
     /// Inserts a new row (version 1, `created` = `lastModified` = `now`) with `r` as its data
     /// and indexed columns.
     async fn insert(
@@ -108,27 +133,9 @@ pub(crate) trait Engine: Send {
 
     /// Gives the row `id` (any type) the next version and `lastModified` = `now`.
     async fn bump(&mut self, tenant: &str, id: &str, now: &str) -> Result<(), StoreError>;
-
-    /// A group's members as read: id, recorded type, and the member's name (`displayName`,
-    /// else `userName`), in insertion order.
-    async fn member_rows(
-        &mut self,
-        tenant: &str,
-        group: &str,
-    ) -> Result<Vec<MemberRow>, StoreError>;
-
-    /// The groups listing `member`, with their `displayName`, ordered by group id.
-    async fn group_rows(
-        &mut self,
-        tenant: &str,
-        member: &str,
-    ) -> Result<Vec<(String, Option<String>)>, StoreError>;
-
-    /// The `displayName` of resource `id` (any type) in the tenant, if it exists and has one.
-    async fn display_name(&mut self, tenant: &str, id: &str) -> Result<Option<String>, StoreError>;
 }
 
-/// One member of a group, as [`Engine::member_rows`] reads it.
+/// One member of a group, as [`Reader::member_rows`] reads it.
 #[derive(Debug, Clone)]
 pub(crate) struct MemberRow {
     pub(crate) id: String,

@@ -12,7 +12,7 @@
 use async_trait::async_trait;
 use scim_core::message::SortOrder;
 
-use super::engine::Engine;
+use super::engine::Reader;
 use super::ops;
 use super::row::Stored;
 use crate::context::RequestContext;
@@ -40,8 +40,8 @@ pub(crate) trait Pager: Send {
     /// Whether any row comes after `p` (in descending order when `descending`).
     async fn exists(&mut self, p: &Position, descending: bool) -> Result<bool, StoreError>;
 
-    /// The transaction, to read the rows' derived attributes.
-    fn engine(&mut self) -> &mut dyn Engine;
+    /// The connection, to read the rows' derived attributes.
+    fn reader(&mut self) -> &mut dyn Reader;
 }
 
 /// Runs `query` through the pager (see the module docs).
@@ -84,16 +84,38 @@ pub(crate) async fn run(
             (total, rows, None)
         }
     };
-    let mut page = Page::new(total, Vec::with_capacity(rows.len()));
-    let (ty, tenant) = (ctx.resource_type(), ctx.tenant());
-    for stored in &rows {
-        page.resources
-            .push(ops::render(pager.engine(), tenant, ty, stored, ctx.wants_members()).await?);
-    }
+    let page = rendered(pager.reader(), ctx, total, rows).await?;
     Ok(match cursors {
         Some(c) => page.with_cursors(c),
         None => page,
     })
+}
+
+/// The page of a unique lookup ([`one_statement`]) from the rows its one statement read:
+/// they are the whole result, so they are `totalResults`.
+pub(crate) async fn lookup(
+    reader: &mut dyn Reader,
+    ctx: &RequestContext,
+    rows: Vec<Stored>,
+) -> Result<Page, StoreError> {
+    let total = u64::try_from(rows.len()).unwrap_or(u64::MAX);
+    rendered(reader, ctx, total, rows).await
+}
+
+/// A page of `total` results holding `rows`, rendered with their derived attributes.
+async fn rendered(
+    reader: &mut dyn Reader,
+    ctx: &RequestContext,
+    total: u64,
+    rows: Vec<Stored>,
+) -> Result<Page, StoreError> {
+    let mut page = Page::new(total, Vec::with_capacity(rows.len()));
+    let (ty, tenant) = (ctx.resource_type(), ctx.tenant());
+    for stored in rows {
+        page.resources
+            .push(ops::render(reader, tenant, ty, stored, ctx.wants_members()).await?);
+    }
+    Ok(page)
 }
 
 /// Whether `query` is answered by one statement, so that it needs no transaction: a filter

@@ -10,7 +10,7 @@ pub(crate) mod list;
 pub(crate) mod ops;
 mod row;
 
-pub(crate) use self::engine::{Engine, MemberRow};
+pub(crate) use self::engine::{Engine, MemberRow, Reader};
 pub(crate) use self::row::*;
 
 /// The [`ResourceStore`](crate::ResourceStore) impl of a SQL store: each call opens a
@@ -18,7 +18,8 @@ pub(crate) use self::row::*;
 /// `read_conn`), runs the shared operation of
 /// [`ops`] (or the dialect's `query::list`) on it, and commits on success; an error drops
 /// the transaction, so a failed call changes nothing. The invoking module provides `db` (its
-/// error mapping) and `query::list`.
+/// error mapping), `query::list`, and the store's `point_get` (a `get` answered without the
+/// pool, or `None`).
 macro_rules! sql_resource_store {
     ($store:ty) => {
         #[::async_trait::async_trait]
@@ -39,6 +40,9 @@ macro_rules! sql_resource_store {
                 ctx: &$crate::context::RequestContext,
                 id: &str,
             ) -> Result<Option<$crate::Resource>, $crate::store::StoreError> {
+                if let Some(found) = self.point_get(ctx, id).await {
+                    return found;
+                }
                 // One statement reads a row with its derived values (`read_conn`, no
                 // transaction); a group's member rows are a second one, in one snapshot.
                 if $crate::store::has_members(ctx.resource_type()) && ctx.wants_members() {

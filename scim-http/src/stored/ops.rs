@@ -8,7 +8,7 @@ use scim_core::{Resource, ResourceType};
 use scim_patch::{MemberChange, Patch};
 use serde_json::{Map, Value};
 
-use super::engine::Engine;
+use super::engine::{Engine, Reader};
 use super::row::{
     Member, Stored, has_groups, has_members, keep_secret, members_from, now, renames, split, tag,
     unknown_member,
@@ -34,7 +34,7 @@ pub(crate) async fn create(
 
 /// [`ResourceStore::get`](crate::ResourceStore::get).
 pub(crate) async fn get(
-    e: &mut dyn Engine,
+    e: &mut dyn Reader,
     ctx: &RequestContext,
     id: &str,
 ) -> Result<Option<Resource>, StoreError> {
@@ -42,7 +42,7 @@ pub(crate) async fn get(
     let Some(stored) = e.load(tenant, ty, id, false).await? else {
         return Ok(None);
     };
-    render(e, tenant, ty, &stored, ctx.wants_members())
+    render(e, tenant, ty, stored, ctx.wants_members())
         .await
         .map(Some)
 }
@@ -168,7 +168,7 @@ pub(crate) async fn patch(
             let mut full = old.base(ty);
             if has_members(ty) {
                 // The whole group, members included, as the patch sees it.
-                let rendered = render(e, tenant, ty, &old, true).await?;
+                let rendered = render(e, tenant, ty, old.clone(), true).await?;
                 if let Some(m) = rendered.get("members") {
                     full.insert("members", m.clone());
                 }
@@ -186,7 +186,7 @@ pub(crate) async fn patch(
         }
     };
     if !changed {
-        let resource = render(e, tenant, ty, &old, ctx.wants_members()).await?;
+        let resource = render(e, tenant, ty, old, ctx.wants_members()).await?;
         return Ok(PatchResult {
             resource,
             changed: false,
@@ -221,15 +221,17 @@ pub(crate) async fn patch(
 /// `display`, `User.groups` (`value`, `display`, `type: "direct"`, RFC 7643 §4.1.2) and the
 /// enterprise `manager.displayName` (RFC 7643 §4.3), derived from the other rows.
 pub(crate) async fn render(
-    e: &mut dyn Engine,
+    e: &mut dyn Reader,
     tenant: &str,
     ty: &ResourceType,
-    stored: &Stored,
+    mut stored: Stored,
     members: bool,
 ) -> Result<Resource, StoreError> {
-    let mut r = stored.base(ty);
+    let derived = stored.derived.take();
+    let id = stored.id.clone();
+    let mut r = stored.into_base(ty);
     if members && has_members(ty) {
-        let rows = e.member_rows(tenant, &stored.id).await?;
+        let rows = e.member_rows(tenant, &id).await?;
         let items: Vec<Value> = rows
             .into_iter()
             .map(|row| {
@@ -249,9 +251,9 @@ pub(crate) async fn render(
         }
     }
     if has_groups(ty) {
-        let rows = match &stored.derived {
+        let rows = match &derived {
             Some(d) => d.groups.clone(),
-            None => e.group_rows(tenant, &stored.id).await?,
+            None => e.group_rows(tenant, &id).await?,
         };
         let groups: Vec<Value> = rows
             .into_iter()
@@ -269,7 +271,7 @@ pub(crate) async fn render(
             r.insert("groups", Value::Array(groups));
         }
     }
-    let manager = stored.derived.as_ref().map(|d| d.manager.clone());
+    let manager = derived.map(|d| d.manager);
     derive_manager(e, tenant, ty, &mut r, manager).await?;
     Ok(r)
 }
@@ -278,7 +280,7 @@ pub(crate) async fn render(
 /// when the manager is a stored resource (Entra ID re-sends a manager a GET shows incomplete):
 /// `known` when the row was read with it, else looked up.
 async fn derive_manager(
-    e: &mut dyn Engine,
+    e: &mut dyn Reader,
     tenant: &str,
     ty: &ResourceType,
     r: &mut Resource,
@@ -342,7 +344,7 @@ async fn reread(
         .load(tenant, ty, id, false)
         .await?
         .ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
-    render(e, tenant, ty, &stored, members).await
+    render(e, tenant, ty, stored, members).await
 }
 
 /// Inserts membership rows (members already present are skipped: RFC 7644 §3.5.2.1);

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use crate::store::{SecretChange, StoreError};
 
 /// A stored row of `resources`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Stored {
     pub(crate) id: String,
     pub(crate) data: Map<String, Value>,
@@ -34,14 +34,16 @@ pub(crate) struct Derived {
 }
 
 impl Derived {
-    /// From the read columns: `groups`, JSON text `[[id, displayName], …]` ordered by group
-    /// id (or `NULL` for none), and the manager's name.
+    /// From the read columns: `groups`, JSON text `[[id, displayName], …]` in any order (or
+    /// `NULL` for none), and the manager's name. The groups are ordered by id here, as
+    /// [`super::Reader::group_rows`] gives them.
     pub(crate) fn parse(groups: Option<&str>, manager: Option<String>) -> Result<Self, StoreError> {
-        let groups = match groups {
+        let mut groups = match groups {
             None => Vec::new(),
             Some(text) => serde_json::from_str::<Vec<(String, Option<String>)>>(text)
                 .map_err(StoreError::backend)?,
         };
+        groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         Ok(Derived { groups, manager })
     }
 }
@@ -88,15 +90,17 @@ impl Stored {
 
     /// The stored resource with `id` and `meta` (RFC 7643 §3.1), without derived attributes.
     pub(crate) fn base(&self, ty: &ResourceType) -> Resource {
-        let mut r = Resource::from_map(self.data.clone());
-        r.set_id(self.id.clone());
+        self.clone().into_base(ty)
+    }
+
+    /// [`Stored::base`], taking the row (its data is moved, not copied).
+    pub(crate) fn into_base(self, ty: &ResourceType) -> Resource {
+        let mut r = Resource::from_map(self.data);
+        r.set_id(self.id);
         let mut meta = Map::new();
         meta.insert("resourceType".into(), Value::String(ty.name.clone()));
-        meta.insert("created".into(), Value::String(self.created.clone()));
-        meta.insert(
-            "lastModified".into(),
-            Value::String(self.last_modified.clone()),
-        );
+        meta.insert("created".into(), Value::String(self.created));
+        meta.insert("lastModified".into(), Value::String(self.last_modified));
         meta.insert("version".into(), Value::String(tag(self.version)));
         r.insert("meta", Value::Object(meta));
         r
