@@ -180,5 +180,41 @@ fn members(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, corpus, members);
+/// Replacing or removing every member of a 100-member group, against a copy of the group
+/// (issue 11: at most 1.5× the copy). Each run is undone (untimed) by putting the original
+/// members back.
+fn wholesale(c: &mut Criterion) {
+    let groups = ResourceType::group();
+    let opts = PatchOptions::default();
+    let parse = |ops: Value| Patch::parse(&request(ops), &groups, &opts).unwrap();
+    let n = 100;
+    let group = group_of(n);
+    let original = group.get("members").cloned().unwrap();
+    let others: Vec<Value> = (0..n)
+        .map(|i| {
+            let id = format!("{i:08x}-0000-4190-8e05-00816be7344a");
+            json!({"value": id, "display": format!("Other {i}")})
+        })
+        .collect();
+    let restore = parse(json!([{"op": "replace", "path": "members", "value": original}]));
+    let replace = parse(json!([{"op": "replace", "path": "members", "value": others}]));
+    let remove_all = parse(json!([{"op": "remove", "path": "members"}]));
+    let mut g = c.benchmark_group(format!("members/{n}"));
+    // A deep copy (`Resource::clone` shares the map).
+    g.bench_function("copy", |b| b.iter(|| black_box(&group).as_map().clone()));
+    for (name, op) in [("replace_all", &replace), ("remove_all", &remove_all)] {
+        g.bench_function(format!("{name}/index"), |b| {
+            let mut r = group.clone();
+            let mut idx = ValueIndex::new(&r, "members");
+            b.iter_custom(|iters| in_place(iters, &mut r, Some(&mut idx), op, &restore));
+        });
+        g.bench_function(format!("{name}/scan"), |b| {
+            let mut r = group.clone();
+            b.iter_custom(|iters| in_place(iters, &mut r, None, op, &restore));
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, corpus, members, wholesale);
 criterion_main!(benches);

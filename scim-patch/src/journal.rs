@@ -27,7 +27,7 @@ use crate::index::ValueIndex;
 use crate::op::{Slot, canonical, kind};
 use crate::options::PatchOptions;
 use crate::outcome::{MultiValuedDelta, PatchOutcome};
-use crate::select::key_of;
+use crate::select::{TempMap, key_of};
 
 /// Whether `serde_json::Map` keeps insertion order (the `preserve_order` feature, which a host
 /// may turn on): then undo must also restore the order of keys.
@@ -103,58 +103,156 @@ pub(crate) struct Track<'p> {
 }
 
 /// The net change to a member-like attribute.
+///
+/// Single adds and removals are recorded as they happen (ids only for adds; removals keep the
+/// value, to tell whether a re-add changes it). A wholesale replacement records nothing per
+/// value: it marks the journal entry holding the array it replaced (`base`), and
+/// [`Session::commit`] compares that array with the final one. Recording each member of a
+/// replaced 100-member group would copy it twice more.
 #[derive(Debug, Default)]
 pub(crate) struct Delta {
-    added: Vec<Value>,
+    added: Vec<String>,
     added_at: HashMap<String, usize>,
-    removed: Vec<Value>,
+    removed: Vec<(String, Value)>,
     removed_at: HashMap<String, usize>,
     pub(crate) rewritten: bool,
+    /// The journal index of the `Undo::Slot` holding the array as it was before the first
+    /// wholesale replacement; from then on the net change is found at commit.
+    base: Option<usize>,
 }
 
 impl Delta {
     pub(crate) fn add(&mut self, value: &Value) {
+        if self.base.is_some() {
+            return;
+        }
         let Some(k) = key_of(value) else {
             self.rewritten = true;
             return;
         };
         if let Some(pos) = self.removed_at.remove(k) {
-            let old = take_at(&mut self.removed, &mut self.removed_at, pos);
-            if old.as_ref() != Some(value) {
+            let old = take_at(&mut self.removed, &mut self.removed_at, pos, |(k, _)| k);
+            if old.map(|(_, v)| v).as_ref() != Some(value) {
                 self.rewritten = true;
             }
             return;
         }
         self.added_at.insert(k.to_owned(), self.added.len());
-        self.added.push(value.clone());
+        self.added.push(k.to_owned());
     }
 
     pub(crate) fn remove(&mut self, value: &Value) {
+        if self.base.is_some() {
+            return;
+        }
         let Some(k) = key_of(value) else {
             self.rewritten = true;
             return;
         };
         if let Some(pos) = self.added_at.remove(k) {
-            take_at(&mut self.added, &mut self.added_at, pos);
+            take_at(&mut self.added, &mut self.added_at, pos, String::as_str);
             return;
         }
         self.removed_at.insert(k.to_owned(), self.removed.len());
-        self.removed.push(value.clone());
+        self.removed.push((k.to_owned(), value.clone()));
     }
 
-    fn is_empty(&self) -> bool {
-        self.added.is_empty() && self.removed.is_empty() && !self.rewritten
+    /// Marks a wholesale replacement whose old array is (will be) the journal entry `at`;
+    /// only the first one counts.
+    pub(crate) fn replaced(&mut self, at: usize) {
+        self.base.get_or_insert(at);
+    }
+
+    /// The net ids added and removed, and whether values were rewritten, given the journal
+    /// and the attribute's final values. The ids removed by a wholesale replacement are moved
+    /// out of the journal (the apply succeeded: it will not be replayed).
+    fn finish(self, journal: &mut [Undo<'_>], now: &[Value]) -> (Vec<String>, Vec<String>, bool) {
+        let Some(at) = self.base else {
+            let removed = self.removed.into_iter().map(|(k, _)| k).collect();
+            return (self.added, removed, self.rewritten);
+        };
+        let before: &mut [Value] = match journal.get_mut(at) {
+            Some(Undo::Slot {
+                old: Some(Value::Array(v)),
+                ..
+            }) => v,
+            _ => &mut [],
+        };
+        let mut rewritten = self.rewritten;
+        // Nothing else happened and the array came back the same: no change.
+        if self.added.is_empty() && self.removed.is_empty() && *before == *now {
+            return (Vec::new(), Vec::new(), rewritten);
+        }
+        // Each final value by id, and whether it was there at the start.
+        let mut current: TempMap<&str, (&Value, bool)> =
+            TempMap::with_capacity_and_hasher(now.len(), Default::default());
+        for v in now {
+            match key_of(v) {
+                Some(k) => {
+                    current.entry(k).or_insert((v, false));
+                }
+                None => rewritten = true,
+            }
+        }
+        // The values at the start: the array the first replacement took, without what was
+        // added before it, with what was removed before it.
+        let mut gone = Vec::new(); // positions in `before`
+        let mut removed = Vec::new();
+        for (pos, v) in before.iter().enumerate() {
+            let Some(k) = key_of(v) else {
+                rewritten = true;
+                continue;
+            };
+            if self.added_at.contains_key(k) {
+                continue;
+            }
+            match current.get_mut(k) {
+                Some((now, seen)) => {
+                    rewritten |= *now != v;
+                    *seen = true;
+                }
+                None => gone.push(pos),
+            }
+        }
+        for (k, v) in self.removed {
+            match current.get_mut(k.as_str()) {
+                Some((now, seen)) => {
+                    rewritten |= *now != &v;
+                    *seen = true;
+                }
+                None => removed.push(k),
+            }
+        }
+        let added = now
+            .iter()
+            .filter_map(key_of)
+            .filter(|k| current.get(k).is_some_and(|(_, seen)| !seen))
+            .map(str::to_owned)
+            .collect();
+        for pos in gone {
+            if let Some(Value::Object(m)) = before.get_mut(pos)
+                && let Some(Value::String(id)) = m.remove("value")
+            {
+                removed.push(id);
+            }
+        }
+        (added, removed, rewritten)
     }
 }
 
 /// `swap_remove` in a delta list, keeping its position map right. `pos`'s key is already out
 /// of the map.
-fn take_at(list: &mut Vec<Value>, at: &mut HashMap<String, usize>, pos: usize) -> Option<Value> {
+fn take_at<T>(
+    list: &mut Vec<T>,
+    at: &mut HashMap<String, usize>,
+    pos: usize,
+    key: impl Fn(&T) -> &str,
+) -> Option<T> {
     if pos >= list.len() {
         return None;
     }
     let v = list.swap_remove(pos);
-    if let Some(moved) = list.get(pos).and_then(key_of)
+    if let Some(moved) = list.get(pos).map(&key)
         && let Some(p) = at.get_mut(moved)
     {
         *p = pos;
@@ -514,16 +612,20 @@ impl<'p> Session<'_, '_, 'p> {
             {
                 changed = old.as_ref() != get(self.map, t.key);
             }
-            if let Some(mut d) = t.delta
-                && !d.is_empty()
-            {
-                changed = true;
-                outcome.deltas.push(MultiValuedDelta {
-                    attribute: path.clone(),
-                    added: std::mem::take(&mut d.added),
-                    removed: std::mem::take(&mut d.removed),
-                    rewritten: d.rewritten || t.snapshot.is_some(),
-                });
+            if let Some(d) = t.delta {
+                let now = get(self.map, t.key)
+                    .and_then(Value::as_array)
+                    .map_or(&[][..], Vec::as_slice);
+                let (added, removed, rewritten) = d.finish(&mut self.journal, now);
+                if !added.is_empty() || !removed.is_empty() || rewritten {
+                    changed = true;
+                    outcome.deltas.push(MultiValuedDelta {
+                        attribute: path.clone(),
+                        added,
+                        removed,
+                        rewritten: rewritten || t.snapshot.is_some(),
+                    });
+                }
             }
             if changed {
                 outcome.modified.push(path);

@@ -3,8 +3,6 @@
 //! whole list (§3.5.2.3), `remove` drops it or, with Entra's value list, only those values
 //! (§3.5.2.2).
 
-use std::collections::HashMap;
-
 use scim_core::schema::Mutability;
 use serde_json::Value;
 
@@ -12,7 +10,7 @@ use crate::error::{At, PatchError};
 use crate::journal::{Key, Session, Undo, get, get_mut, put};
 use crate::merge::immutable;
 use crate::op::{Action, Slot};
-use crate::select::key_of;
+use crate::select::{TempMap, key_of};
 
 impl<'p> Session<'_, '_, 'p> {
     /// A multi-valued attribute without filter or sub-attribute.
@@ -99,19 +97,18 @@ impl<'p> Session<'_, '_, 'p> {
         }
     }
 
-    /// Replaces a member-like array wholesale, moving the old one into the journal.
+    /// Replaces a member-like array wholesale, moving the old one into the journal. Nothing
+    /// is recorded per value: the delta compares the old array with the final one at commit
+    /// ([`Delta::replaced`](crate::journal::Delta)).
     pub(crate) fn replace_all_keyed(&mut self, key: Key<'p>, values: &[Value]) {
         self.begin_keyed(key);
         let old = match get_mut(self.map, key) {
             Some(v) => Some(std::mem::take(v)),
             None => None,
         };
-        let old_items: &[Value] = old
-            .as_ref()
-            .and_then(Value::as_array)
-            .map_or(&[], Vec::as_slice);
         // The new list, without duplicates.
-        let mut seen: HashMap<&str, ()> = HashMap::with_capacity(values.len());
+        let mut seen: TempMap<&str, ()> =
+            TempMap::with_capacity_and_hasher(values.len(), Default::default());
         let mut new: Vec<Value> = Vec::with_capacity(values.len());
         for v in values {
             match key_of(v) {
@@ -127,32 +124,8 @@ impl<'p> Session<'_, '_, 'p> {
                 }
             }
         }
-        // The delta: old ids not in the new list are removed, new ids not in the old are added.
-        let old_by_key: HashMap<&str, &Value> = old_items
-            .iter()
-            .filter_map(|v| Some((key_of(v)?, v)))
-            .collect();
-        let mut removed = Vec::new();
-        for v in old_items {
-            match key_of(v) {
-                Some(k) if seen.contains_key(k) => {}
-                _ => removed.push(v),
-            }
-        }
-        let delta = self.delta(key);
-        for v in removed {
-            delta.remove(v);
-        }
-        for v in &new {
-            match key_of(v).and_then(|k| old_by_key.get(k)) {
-                Some(o) => {
-                    if *o != v {
-                        delta.rewritten = true;
-                    }
-                }
-                None => delta.add(v),
-            }
-        }
+        let at = self.journal.len();
+        self.delta(key).replaced(at);
         self.reindex(key, &new);
         self.save_order(key.ext);
         if new.is_empty() {

@@ -3,8 +3,6 @@
 //! a success response SHOULD be returned … this operation SHALL NOT change the modify
 //! timestamp").
 
-use serde_json::Value;
-
 /// The result of applying a [`Patch`](crate::Patch).
 ///
 /// - [`changed`](PatchOutcome::changed): whether the resource differs from before. When false
@@ -54,14 +52,17 @@ impl PatchOutcome {
     }
 }
 
-/// The net change to one member-like multi-valued attribute: the values added and removed,
-/// compared by their `value` (the member's id). A member removed and added again in the same
-/// request appears in neither list.
+/// The net change to one member-like multi-valued attribute: the ids (`value`s) added and
+/// removed. A member removed and added again in the same request appears in neither list (if
+/// its other sub-attributes changed, [`rewritten`](MultiValuedDelta::rewritten) says so).
+///
+/// Only ids are kept: a store persists memberships by id (RFC 7643 §4.1.2: `display` and
+/// `$ref` are derived), and recording whole values would copy a replaced group twice more.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MultiValuedDelta {
     pub(crate) attribute: String,
-    pub(crate) added: Vec<Value>,
-    pub(crate) removed: Vec<Value>,
+    pub(crate) added: Vec<String>,
+    pub(crate) removed: Vec<String>,
     pub(crate) rewritten: bool,
 }
 
@@ -71,24 +72,24 @@ impl MultiValuedDelta {
         &self.attribute
     }
 
-    /// The values added, as stored (e.g. `{"value": "2819c223", "display": "Babs"}`).
-    pub fn added(&self) -> &[Value] {
+    /// The ids (`value`s) added, in the order they were added.
+    pub fn added(&self) -> &[String] {
         &self.added
     }
 
-    /// The values removed, as they were stored.
-    pub fn removed(&self) -> &[Value] {
+    /// The ids (`value`s) removed.
+    pub fn removed(&self) -> &[String] {
         &self.removed
     }
 
-    /// The `value`s (ids) added.
+    /// The ids added, as `&str`s.
     pub fn added_ids(&self) -> impl Iterator<Item = &str> {
-        self.added.iter().filter_map(crate::select::key_of)
+        self.added.iter().map(String::as_str)
     }
 
-    /// The `value`s (ids) removed.
+    /// The ids removed, as `&str`s.
     pub fn removed_ids(&self) -> impl Iterator<Item = &str> {
-        self.removed.iter().filter_map(crate::select::key_of)
+        self.removed.iter().map(String::as_str)
     }
 
     /// Whether some values were also changed in place (a sub-attribute replaced, or a value

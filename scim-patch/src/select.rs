@@ -21,3 +21,7 @@ pub(crate) fn is_member_like(attr: &Attribute) -> bool {
 pub(crate) fn key_of(v: &Value) -> Option<&str> {
     v.as_object()?.get("value")?.as_str()
 }
+
+/// A map for the lifetime of one apply, keyed by ids from the request or the resource: foldhash
+/// (seeded per map) instead of SipHash. Such maps are bounded by the request's size limits.
+pub(crate) type TempMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
