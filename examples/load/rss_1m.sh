@@ -10,12 +10,14 @@
 #    connection; the server has no bulk endpoint), printing VmRSS every 30 s;
 # 3. prints the server's VmRSS and VmHWM from /proc/PID/status, the user count the server
 #    reports, and the time of two single requests at that size: a userName lookup (indexed)
-#    and the first page of 100 (GET /Users?count=100);
+#    and the first page of 100 (GET /Users?count=100); then POST /Users under load at that
+#    size (wrk -t2 -c32 for POST_SECONDS, default 10; p50/p99), as an identity provider's
+#    initial cycle creates users while the directory grows (skip with POST_SECONDS=0);
 # 4. runs `rss_inprocess --users USERS`: the same users created through ScimServer::handle
 #    in-process (no HTTP, no tokio worker threads), printing VmRSS at 10k/100k/200k/500k/1M.
 #
 # Environment: USERS, WORKERS, DEADLINE (seconds for the whole script, default 900),
-# SKIP_BUILD=1, SKIP_INPROCESS=1, OUT (directory for logs; default a new temp dir).
+# POST_SECONDS, SKIP_BUILD=1, SKIP_INPROCESS=1, OUT (directory for logs; default a new temp dir).
 # Exit status: non-zero when a tool fails or the deadline passes.
 set -euo pipefail
 
@@ -82,7 +84,7 @@ SAMPLER_PID=$!
 log "creating $USERS users over HTTP with $WORKERS workers"
 t0=$SECONDS
 python3 "$HERE/seed.py" --url "http://127.0.0.1:$PORT/scim/v2" --token "$TOKEN" \
-  --users "$USERS" --groups 0 --workers "$WORKERS" --deadline "$(remaining)" \
+  --users "$USERS" --groups 0 --workers "$WORKERS" --deadline "$(remaining)" --out-dir "$OUT" \
   >"$OUT/seed.log" 2>&1 || die "seeding failed or timed out (see $OUT/seed.log)"
 seed_s=$((SECONDS - t0))
 kill "$SAMPLER_PID" 2>/dev/null || true
@@ -100,11 +102,27 @@ page_s="$(curl -s -o "$OUT/page.json" -w '%{time_total}' --max-time 60 "${auth[@
   "$url/Users?count=100")"
 total="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["totalResults"])' "$OUT/page.json")"
 
+post_line=""
+POST_SECONDS="${POST_SECONDS:-10}"
+if [[ "$POST_SECONDS" != 0 ]]; then
+  command -v wrk >/dev/null || die "wrk is missing (apt-get install -y wrk)"
+  WRK_THREADS=2 timeout $((POST_SECONDS + 30)) wrk -t2 -c32 -d"${POST_SECONDS}s" -s "$HERE/scim.lua" \
+    "http://127.0.0.1:$PORT" -- post_user "$OUT/users.tsv" - "$TOKEN" "rss1m" >"$OUT/post.log" 2>&1 \
+    || die "wrk failed (see $OUT/post.log)"
+  post_line="$(awk '/^RESULT/ {
+      for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+      printf "%d POST /Users in %.1f s (%.0f/s): p50 %.2f ms, p99 %.2f ms, %d non-2xx, %d errors",
+        v["requests"], v["duration_us"] / 1e6, v["requests"] / (v["duration_us"] / 1e6),
+        v["p50_us"] / 1000, v["p99_us"] / 1000, v["non2xx"], v["errors"] }' "$OUT/post.log")"
+  [[ -n "$post_line" ]] || die "no RESULT line from wrk (see $OUT/post.log)"
+fi
+
 {
   echo "scim-example-axum holding $total users (created over HTTP in ${seed_s} s):"
   echo "- VmRSS $(mib "$rss") ($((rss * 1024 / total)) bytes/user), VmHWM $(mib "$hwm")"
   echo "- one GET /Users?filter=userName eq \"user$last@example.com\": ${lookup_s} s"
   echo "- one GET /Users?count=100 (first page): ${page_s} s"
+  if [[ -n "$post_line" ]]; then echo "- then $post_line"; fi
 } | tee "$OUT/results.md"
 cleanup
 SERVER_PID=""

@@ -1,13 +1,14 @@
 //! One resource type's resources in one tenant, with their indexes: `id`, `externalId`, and
 //! every unique attribute (folded to lowercase where the schema says `caseExact: false`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use scim_core::{Resource, ResourceType};
 use scim_filter::{AttrPath, CompValue, Filter};
 use scim_patch::ValueIndex;
 use serde_json::Value;
 
+use super::shards::Shards;
 use crate::precondition::Precondition;
 use crate::store::StoreError;
 
@@ -15,9 +16,9 @@ use crate::store::StoreError;
 pub(super) struct Collection {
     /// Creation order, for stable paging.
     pub(super) order: BTreeMap<u64, String>,
-    pub(super) by_id: HashMap<String, Entry>,
+    pub(super) by_id: Shards<Entry>,
     /// externalId → ids (not unique; almost always one id, hence a `Vec`).
-    external: HashMap<String, Vec<String>>,
+    external: Shards<Vec<String>>,
     pub(super) unique: Vec<UniqueIndex>,
     /// The resource type's name (`User`, `Group`), for members' `type`.
     pub(super) type_name: String,
@@ -36,7 +37,7 @@ pub(super) struct Entry {
 pub(super) struct UniqueIndex {
     pub(super) attr: String,
     case_exact: bool,
-    values: HashMap<String, String>,
+    values: Shards<String>,
 }
 
 impl Collection {
@@ -46,7 +47,7 @@ impl Collection {
             .map(|attr| UniqueIndex {
                 attr: attr.name.clone(),
                 case_exact: attr.case_exact,
-                values: HashMap::new(),
+                values: Shards::default(),
             })
             .collect();
         Collection {

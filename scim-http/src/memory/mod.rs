@@ -14,11 +14,14 @@
 //!   server writes every `$ref` and `meta.location`.
 //! - **Tenants**: data is partitioned by the [`Tenant`](crate::Tenant) the authenticator
 //!   attached (one partition when there is none).
-//! - **Concurrency**: one reader-writer lock per tenant; reads run in parallel.
+//! - **Concurrency**: one reader-writer lock per tenant; reads run in parallel. The maps by
+//!   id and the indexes are split into 64 maps each (`shards`), so a create never rehashes
+//!   the whole directory while it holds the write lock.
 
 mod collection;
 mod list;
 mod meta;
+mod shards;
 mod tenant;
 
 use std::collections::HashMap;

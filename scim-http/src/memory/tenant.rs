@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 use super::collection::{Collection, Entry, has_members};
 use super::meta::touch;
+use super::shards::Shards;
 use crate::store::{StoreError, member_display, unknown_member};
 
 #[derive(Debug, Default)]
@@ -18,7 +19,7 @@ pub(super) struct TenantData {
     pub(super) seq: u64,
     pub(super) collections: HashMap<String, Collection>,
     /// member id → ids of the groups listing it
-    pub(super) groups_of: HashMap<String, BTreeSet<String>>,
+    pub(super) groups_of: Shards<BTreeSet<String>>,
 }
 
 impl TenantData {
