@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use scim_core::{Resource, ResourceType};
 use serde_json::Value;
-use sqlx::{Row as _, SqliteConnection};
+use sqlx::SqliteConnection;
 
 use crate::store::StoreError;
 use crate::stored::{Engine, MemberRow, Reader, Stored, fold, keys, uniques};
@@ -139,15 +139,7 @@ impl Reader for SqliteConnection {
             .fetch_all(&mut *self)
             .await
             .map_err(db)?;
-        rows.iter()
-            .map(|row| {
-                Ok(MemberRow {
-                    id: row.try_get("member_id").map_err(db)?,
-                    member_type: row.try_get("member_type").map_err(db)?,
-                    display: row.try_get("display").map_err(db)?,
-                })
-            })
-            .collect()
+        rows.iter().map(MemberRow::from_row).collect()
     }
 
     async fn group_rows(
@@ -161,14 +153,7 @@ impl Reader for SqliteConnection {
             .fetch_all(&mut *self)
             .await
             .map_err(db)?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    row.try_get("id").map_err(db)?,
-                    row.try_get("display").map_err(db)?,
-                ))
-            })
-            .collect()
+        rows.iter().map(crate::stored::group_from_row).collect()
     }
 
     async fn display_name(&mut self, tenant: &str, id: &str) -> Result<Option<String>, StoreError> {

@@ -142,3 +142,20 @@ pub(crate) struct MemberRow {
     pub(crate) member_type: Option<String>,
     pub(crate) display: Option<String>,
 }
+
+impl MemberRow {
+    /// A row of the member query (`member_id`, `member_type`, `display`), in either dialect.
+    pub(crate) fn from_row<R>(row: &R) -> Result<MemberRow, StoreError>
+    where
+        R: sqlx::Row,
+        for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        for<'c> &'c str: sqlx::ColumnIndex<R>,
+    {
+        let db = StoreError::backend;
+        Ok(MemberRow {
+            id: row.try_get("member_id").map_err(db)?,
+            member_type: row.try_get("member_type").map_err(db)?,
+            display: row.try_get("display").map_err(db)?,
+        })
+    }
+}

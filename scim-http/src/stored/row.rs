@@ -48,6 +48,20 @@ impl Derived {
     }
 }
 
+/// A row of the groups-of-a-member query: the group's `id` and `display`, in either dialect.
+pub(crate) fn group_from_row<R>(row: &R) -> Result<(String, Option<String>), StoreError>
+where
+    R: sqlx::Row,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+{
+    let db = StoreError::backend;
+    Ok((
+        row.try_get("id").map_err(db)?,
+        row.try_get("display").map_err(db)?,
+    ))
+}
+
 impl Stored {
     /// A row of `resources` as a dialect selects it: `id`, `data` (JSON text), `version`,
     /// `created`, `last_modified`, and with the read columns `groups` and `manager_display`
